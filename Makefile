@@ -1,0 +1,36 @@
+# Two commands a newcomer needs: `make run` and `make test`. Everything else is for us.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 7071
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt local_host/requirements.txt | sha1sum | cut -c1-12)
+NODE_STAMP := node_modules/.installed-$(shell sha1sum package.json package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: setup run test bench lint clean
+
+$(STAMP):
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-* && touch $@
+
+setup: $(STAMP) $(NODE_STAMP)
+
+run: setup
+	$(BIN)/python -m local_host --port $(PORT) --load-sample
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf .scout .pytest_cache

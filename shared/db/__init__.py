@@ -1,0 +1,1 @@
+"""SQL through SQLAlchemy Core: one MetaData, one engine per URL, Alembic migrations."""

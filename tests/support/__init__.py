@@ -1,0 +1,1 @@
+"""Test support shared by every test area: servers the tests start themselves, the local host, tokens."""
