@@ -1,0 +1,1 @@
+"""Analytics: summary tables, their refresh, the planner and the queries behind ``/api/*``."""
