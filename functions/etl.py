@@ -1,5 +1,88 @@
-"""Placeholder: this area's owner replaces it with the real blueprint."""
+"""The ETL orchestration, one instance per batch (instance id = batch id), and its activities.
+
+The orchestrator only yields: every SQL and blob touch is in an activity
+(:mod:`shared.etl.activities`), and activities pass blob names and counts, never rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 import azure.durable_functions as df
 
+from shared.etl import activities
+
 bp = df.Blueprint()
+
+ORCHESTRATOR = "etl_orchestrator"
+# Retries back off (1 s, 2 s, 4 s, ... where the host applies a coefficient); a batch whose stage
+# keeps failing still ends ``failed`` through the finalise activity.
+STAGE_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=4)
+FINALISE_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=2000, max_number_of_attempts=6)
+
+_ACTIVE = {
+    df.OrchestrationRuntimeStatus.Running,
+    df.OrchestrationRuntimeStatus.Pending,
+    df.OrchestrationRuntimeStatus.ContinuedAsNew,
+    df.OrchestrationRuntimeStatus.Suspended,
+}
+
+
+@bp.orchestration_trigger(context_name="context")
+def etl_orchestrator(context: df.DurableOrchestrationContext) -> Any:
+    batch_id = context.get_input()["batch_id"]
+    outcome: dict[str, Any] = {"batch_id": batch_id, "error": None}
+    try:
+        context.set_custom_status({"stage": "extract_validate_clean_enrich"})
+        extracted = yield context.call_activity_with_retry(
+            "extract_validate_clean_enrich", STAGE_RETRY, {"batch_id": batch_id}
+        )
+        context.set_custom_status({"stage": "load", "received": extracted["received"]})
+        loaded = yield context.call_activity_with_retry("load", STAGE_RETRY, extracted)
+        context.set_custom_status({"stage": "aggregate"})
+        yield context.call_activity_with_retry("aggregate", STAGE_RETRY, extracted)
+        outcome.update(extracted, **loaded)
+    except Exception as exc:  # noqa: BLE001 - a failed stage ends the batch failed, with the reason
+        outcome["error"] = str(exc) or type(exc).__name__
+    context.set_custom_status({"stage": "finalise"})
+    final = yield context.call_activity_with_retry("finalise", FINALISE_RETRY, outcome)
+    context.set_custom_status({"stage": "done", "status": final["status"]})
+    return final
+
+
+@bp.activity_trigger(input_name="payload")
+def extract_validate_clean_enrich(payload: dict[str, Any]) -> dict[str, Any]:
+    return activities.extract_validate_clean_enrich(payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def load(payload: dict[str, Any]) -> dict[str, Any]:
+    return activities.load(payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def aggregate(payload: dict[str, Any]) -> dict[str, Any]:
+    return activities.aggregate(payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def finalise(payload: dict[str, Any]) -> dict[str, Any]:
+    return activities.finalise(payload)
+
+
+async def start_if_missing(client: df.DurableOrchestrationClient, batch_id: str) -> None:
+    """Start the batch's orchestration unless the durable store already has that instance."""
+    status = await client.get_status(batch_id)
+    if status.runtime_status is None:
+        await client.start_new(ORCHESTRATOR, batch_id, {"batch_id": batch_id})
+
+
+async def restart_unless_active(client: df.DurableOrchestrationClient, batch_id: str) -> bool:
+    """For a batch stuck non-final: start it again (same id) unless it is running or pending."""
+    status = await client.get_status(batch_id)
+    if status.runtime_status in _ACTIVE:
+        return False
+    if status.runtime_status is not None:
+        await client.purge_instance_history(batch_id)
+    await client.start_new(ORCHESTRATOR, batch_id, {"batch_id": batch_id})
+    return True

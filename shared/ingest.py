@@ -1,0 +1,432 @@
+"""Accepting an ingest request: envelope checks, idempotency, the batch row, the raw blob.
+
+The order of writes is what makes a crash harmless (see :func:`accept`):
+
+1. every envelope check, nothing written (415/400/413/422/403 come from here);
+2. the ``ingest_batch`` row, status ``receiving`` — the arbiter: unique (caller, idempotency key),
+   and it fixes the raw blob's name, so a resend on another day writes the same object;
+3. the raw body, write-once (a resend finds it there and goes on);
+4. the orchestration, instance id = batch id (started only if the durable store lacks it);
+5. the first answer stored on the row (``accepted``) — from here on the same key replays it.
+
+A crash before 5 leaves a ``receiving`` row: the resend (after :data:`IN_FLIGHT_LEASE`) or the
+stuck-batch sweep carries it on from step 3. Nothing is answered ``202`` before step 5.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shared import batches
+from shared.auth.principal import Principal
+from shared.config import get_settings
+from shared.db.tables import ingest_batch, mapping_profile
+from shared.errors import ApiError
+from shared.telemetry import get_logger
+
+log = get_logger("ingest")
+
+# How long a ``receiving`` row belongs to the request that wrote it. A resend within the lease is
+# a concurrent duplicate (409); after it, the resend takes the batch over and finishes it.
+IN_FLIGHT_LEASE = timedelta(seconds=10)
+
+# The transactions endpoint takes these; the files endpoint any format ``sniff_format`` knows.
+TRANSACTION_TYPES = frozenset(
+    {"application/json", "application/x-ndjson", "application/ndjson", "application/jsonl", "text/csv"}
+)
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """What a trigger hands over: the request as received, no interpretation yet."""
+
+    endpoint: str  # "transactions" | "files"
+    body: bytes
+    headers: Mapping[str, str]  # lower-case names
+    params: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A request that passed every check; ``payload`` is exactly what goes to the raw blob."""
+
+    fmt: str
+    payload: bytes
+    profile: str | None
+    request_hash: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+# --- envelope ----------------------------------------------------------------------------
+def _media_type(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def _too_large(size: int, limit: int) -> ApiError:
+    return ApiError(413, "payload_too_large", f"The body is {size} bytes; the limit is {limit}.")
+
+
+def _check_size(req: IngestRequest, limit: int) -> None:
+    declared = req.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(int(declared), limit)
+    if len(req.body) > limit:
+        raise _too_large(len(req.body), limit)
+    if not req.body.strip():
+        raise ApiError(400, "empty_body", "The request body is empty.")
+
+
+def _payload_and_format(req: IngestRequest) -> tuple[bytes, str, str | None]:
+    """(payload, format, profile from a form field) for the endpoint and content type."""
+    from shared.etl.extract import sniff_format
+
+    media_type = _media_type(req.headers.get("content-type"))
+    if req.endpoint == "transactions":
+        if media_type not in TRANSACTION_TYPES:
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"Content type {media_type or '(none)'!r} is not accepted here; use one of "
+                f"{', '.join(sorted(TRANSACTION_TYPES))} (files go to /api/ingest/files).",
+            )
+        return req.body, sniff_format(media_type, None, req.body[:64]), None
+    if media_type == "multipart/form-data":
+        parts = read_multipart(req.body, req.headers.get("content-type", ""))
+        upload = parts.get("file")
+        if upload is None:
+            raise ApiError(400, "missing_file", "The multipart body has no 'file' part.")
+        if not upload.data.strip():
+            raise ApiError(400, "empty_body", "The uploaded file is empty.")
+        profile_part = parts.get("profile")
+        profile = profile_part.data.decode("utf-8", "replace").strip() if profile_part else None
+        fmt = sniff_format(upload.content_type, upload.filename, upload.data[:64])
+        return upload.data, fmt, profile or None
+    return req.body, sniff_format(media_type, req.params.get("filename"), req.body[:64]), None
+
+
+def request_hash(fmt: str, profile: str | None, payload: bytes) -> str:
+    digest = hashlib.sha256(f"{fmt}\n{profile or ''}\n".encode())
+    digest.update(payload)
+    return digest.hexdigest()
+
+
+def load_profile(engine: Engine, name: str | None, vendor_id: str | None) -> Any:
+    """The named mapping profile (``shared.etl.mapping.MappingProfile``), or 422 if unknown here."""
+    if not name:
+        return None
+    from shared.etl.mapping import MappingProfile
+
+    with engine.connect() as conn:
+        row = conn.execute(select(mapping_profile).where(mapping_profile.c.name == name)).mappings().first()
+    if row is None or (
+        row["vendor_id"] is not None and vendor_id is not None and row["vendor_id"] != vendor_id
+    ):
+        raise ApiError(422, "unknown_mapping_profile", f"No mapping profile named {name!r}.")
+    return MappingProfile.model_validate_json(row["definition"])
+
+
+def parse_rows(payload: bytes, fmt: str, profile: Any) -> pd.DataFrame:
+    """Parse the payload into canonical columns (no business rules); 400/422 on bad input."""
+    from shared.etl.extract import parse
+
+    return parse(payload, fmt, profile).frame
+
+
+def check_envelope(engine: Engine, principal: Principal, req: IngestRequest) -> Envelope:
+    """Every check that can refuse the request, in order of cost; writes nothing."""
+    settings = get_settings()
+    _check_size(req, settings.max_body_bytes)
+    payload, fmt, form_profile = _payload_and_format(req)
+    if principal.vendor_id is None:
+        raise ApiError(403, "vendor_not_mapped", "This caller is not mapped to a vendor; ask an admin.")
+    profile_name = req.params.get("profile") or form_profile
+    profile = load_profile(engine, profile_name, principal.vendor_id)
+    frame = parse_rows(payload, fmt, profile)
+    if len(frame) == 0:
+        raise ApiError(400, "empty_body", "The body holds no rows.")
+    if len(frame) > settings.max_rows_per_batch:
+        raise ApiError(
+            413,
+            "too_many_rows",
+            f"The batch has {len(frame)} rows; the limit is {settings.max_rows_per_batch}.",
+        )
+    from shared.auth import check_store_scope
+
+    stores = sorted({str(s) for s in frame["store_id"].dropna().unique()}) if "store_id" in frame else []
+    check_store_scope(principal, stores)
+    return Envelope(fmt, payload, profile_name, request_hash(fmt, profile_name, payload), len(frame))
+
+
+# --- idempotency and the batch row -------------------------------------------------------
+def batch_id_for(caller_id: str, idempotency_key: str | None) -> str:
+    """Derived from caller + key, so every resend names the same batch; random without a key."""
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    return hashlib.sha256(f"{caller_id}\n{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def accepted_body(batch_id: str, rows: int) -> dict[str, Any]:
+    from shared.schema import IngestAccepted
+
+    status_url = f"/api/ingest/batches/{batch_id}"
+    model = IngestAccepted(batch_id=batch_id, status_url=status_url, received=rows)
+    return model.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class Admission:
+    batch_id: str
+    raw_blob: str
+    body: dict[str, Any]
+    replayed: bool
+
+
+def _idempotency_key(req: IngestRequest) -> str | None:
+    key = req.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200 or not key.isprintable():
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable characters.")
+    return key
+
+
+def admit(engine: Engine, principal: Principal, env: Envelope, key: str | None) -> Admission:
+    """Insert the ``receiving`` row, or resolve the earlier request that holds this key."""
+    now = batches.utcnow()
+    batch_id = batch_id_for(principal.subject, key)
+    raw_blob = f"raw/{principal.vendor_id}/{now:%Y/%m/%d}/{batch_id}.{env.fmt}"
+    body = accepted_body(batch_id, env.rows)
+    row = {
+        "batch_id": batch_id,
+        "vendor_id": principal.vendor_id,
+        "caller_id": principal.subject,
+        "client_app": principal.client_app,
+        "idempotency_key": key,
+        "request_hash": env.request_hash,
+        "source_format": env.fmt,
+        "mapping_profile": env.profile,
+        "raw_blob": raw_blob,
+        "status": batches.RECEIVING,
+        "received_count": env.rows,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(ingest_batch).values(**row))
+        return Admission(batch_id, raw_blob, body, replayed=False)
+    except IntegrityError:
+        if key is None:
+            raise
+    return _resolve_existing(engine, batch_id, env)
+
+
+def _resolve_existing(engine: Engine, batch_id: str, env: Envelope) -> Admission:
+    existing = batches.get(engine, batch_id)
+    if existing is None:  # the holder vanished between our insert and this read: cannot happen
+        raise ApiError(409, "request_in_progress", "Retry this request.", headers={"Retry-After": "1"})
+    if existing["request_hash"] != env.request_hash:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used with a different request body.",
+        )
+    first = batches.first_answer(existing)
+    if first is not None:
+        return Admission(batch_id, existing["raw_blob"], first, replayed=True)
+    now = batches.utcnow()
+    if existing["updated_at"] > now - IN_FLIGHT_LEASE:
+        retry = str(max(1, int(IN_FLIGHT_LEASE.total_seconds())))
+        raise ApiError(
+            409,
+            "request_in_progress",
+            "A request with this Idempotency-Key is still being accepted; retry shortly.",
+            headers={"Retry-After": retry},
+        )
+    take_over = (
+        update(ingest_batch)
+        .where(ingest_batch.c.batch_id == batch_id, ingest_batch.c.updated_at == existing["updated_at"])
+        .values(updated_at=now)
+    )
+    with engine.begin() as conn:
+        if conn.execute(take_over).rowcount != 1:
+            raise ApiError(409, "request_in_progress", "Retry this request.", headers={"Retry-After": "1"})
+    log.info("resuming an unacknowledged batch", extra={"batch_id": batch_id})
+    return Admission(batch_id, existing["raw_blob"], accepted_body(batch_id, env.rows), replayed=False)
+
+
+def store_raw(raw_blob: str, payload: bytes) -> None:
+    """Write-once: a resend finds the blob already there (same key, same hash) and goes on."""
+    from shared.blobstore import BlobExistsError, get_blob_store
+
+    with contextlib.suppress(BlobExistsError):
+        get_blob_store().put(raw_blob, payload, overwrite=False)
+
+
+def acknowledge(engine: Engine, principal: Principal, admission: Admission, env: Envelope) -> None:
+    """Store the first answer (and audit it); ``receiving -> accepted`` unless the ETL moved it on."""
+    from shared.auth.audit import record
+
+    with engine.begin() as conn:
+        conn.execute(
+            update(ingest_batch)
+            .where(ingest_batch.c.batch_id == admission.batch_id)
+            .values(
+                response_json=json.dumps(admission.body, separators=(",", ":")), updated_at=batches.utcnow()
+            )
+        )
+        detail = {"rows": env.rows, "format": env.fmt, "profile": env.profile, "raw_blob": admission.raw_blob}
+        record(conn, principal, "ingest.accepted", admission.batch_id, detail)
+    batches.transition(engine, admission.batch_id, batches.ACCEPTED)
+
+
+def _answer(body: dict[str, Any], replayed: bool) -> Answer:
+    headers = {"Location": body["status_url"]}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+        body = {**body, "replayed": True}
+    return Answer(202, body, headers)
+
+
+async def accept(
+    engine: Engine,
+    principal: Principal,
+    req: IngestRequest,
+    ensure_started: Callable[[str], Awaitable[None]],
+) -> Answer:
+    """Check, record, store and start one batch (module docstring: the order and why)."""
+    key = _idempotency_key(req)
+    env = await asyncio.to_thread(check_envelope, engine, principal, req)
+    admission = await asyncio.to_thread(admit, engine, principal, env, key)
+    if admission.replayed:
+        return _answer(admission.body, replayed=True)
+    await asyncio.to_thread(store_raw, admission.raw_blob, env.payload)
+    await ensure_started(admission.batch_id)
+    await asyncio.to_thread(acknowledge, engine, principal, admission, env)
+    log.info("batch accepted", extra={"batch_id": admission.batch_id, "rows": env.rows, "format": env.fmt})
+    return _answer(admission.body, replayed=False)
+
+
+# --- reading batches ---------------------------------------------------------------------
+def _visible(principal: Principal, row: dict[str, Any] | None, batch_id: str) -> dict[str, Any]:
+    from shared.auth.principal import ROLE_ADMIN
+
+    if row is None or not (principal.has_any_role(ROLE_ADMIN) or row["vendor_id"] == principal.vendor_id):
+        raise ApiError(404, "batch_not_found", f"No batch {batch_id!r}.")
+    return row
+
+
+def batch_status(engine: Engine, principal: Principal, batch_id: str) -> dict[str, Any]:
+    return batches.public_view(_visible(principal, batches.get(engine, batch_id), batch_id))
+
+
+def list_batches(engine: Engine, principal: Principal, params: Mapping[str, str]) -> dict[str, Any]:
+    from shared.auth.principal import ROLE_ADMIN
+
+    status = params.get("status") or None
+    if status is not None and status not in batches.STATUSES:
+        raise ApiError(400, "invalid_status", f"status must be one of {sorted(batches.STATUSES)}.")
+    limit_text = params.get("limit", "50")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 500:
+        raise ApiError(400, "invalid_limit", "limit must be a whole number from 1 to 500.")
+    vendor = None if principal.has_any_role(ROLE_ADMIN) else principal.vendor_id
+    if vendor is None and not principal.has_any_role(ROLE_ADMIN):
+        return {"batches": []}
+    rows = batches.list_recent(engine, vendor_id=vendor, status=status, limit=int(limit_text))
+    return {"batches": [batches.public_view(r) for r in rows]}
+
+
+def quarantine_report(engine: Engine, principal: Principal, batch_id: str) -> bytes:
+    """The batch's rejected rows as JSON lines (empty when nothing was rejected)."""
+    from shared.blobstore import get_blob_store
+
+    row = _visible(principal, batches.get(engine, batch_id), batch_id)
+    if not row["quarantine_blob"]:
+        if row["status"] not in batches.FINAL:
+            raise ApiError(409, "batch_not_final", "The batch is still being processed.")
+        return b""
+    return get_blob_store().get(row["quarantine_blob"])
+
+
+# --- multipart ---------------------------------------------------------------------------
+@dataclass
+class Part:
+    name: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+def read_multipart(body: bytes, content_type: str) -> dict[str, Part]:
+    """Parts of a ``multipart/form-data`` body by field name (python-multipart's streaming parser)."""
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise ApiError(400, "malformed_multipart", "multipart/form-data needs a boundary parameter.")
+    parts: dict[str, Part] = {}
+    state: dict[str, Any] = {}
+
+    def header_field(data: bytes, start: int, end: int) -> None:
+        state["field"] = state.get("field", b"") + data[start:end]
+
+    def header_value(data: bytes, start: int, end: int) -> None:
+        state["value"] = state.get("value", b"") + data[start:end]
+
+    def header_end() -> None:
+        state["headers"][state.pop("field", b"").decode("latin-1").lower()] = state.pop("value", b"")
+
+    def part_begin() -> None:
+        state.update(headers={}, chunks=[])
+
+    def part_data(data: bytes, start: int, end: int) -> None:
+        state["chunks"].append(data[start:end])
+
+    def part_end() -> None:
+        _, disposition = parse_options_header(state["headers"].get("content-disposition", b""))
+        name = disposition.get(b"name", b"").decode("utf-8", "replace")
+        filename = disposition.get(b"filename")
+        ctype = state["headers"].get("content-type")
+        parts[name] = Part(
+            name,
+            filename.decode("utf-8", "replace") if filename is not None else None,
+            ctype.decode("latin-1") if ctype else None,
+            b"".join(state["chunks"]),
+        )
+
+    callbacks = {
+        "on_part_begin": part_begin,
+        "on_part_data": part_data,
+        "on_part_end": part_end,
+        "on_header_field": header_field,
+        "on_header_value": header_value,
+        "on_header_end": header_end,
+    }
+    parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+    try:
+        parser.write(body)
+        parser.finalize()
+    except Exception as exc:
+        raise ApiError(400, "malformed_multipart", f"The multipart body could not be read: {exc}") from exc
+    return parts
