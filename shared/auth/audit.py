@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, desc, insert, select
 
 from shared.auth.principal import Principal
+from shared.db.engine import ensure_schema
 from shared.db.tables import audit_log
 
 
@@ -42,10 +43,7 @@ def audit(
     client_ip: str | None = None,
 ) -> None:
     """Write one audit row in its own transaction."""
-    from shared.db.engine import ensure_schema, get_engine
-
-    ensure_schema()
-    with get_engine().begin() as conn:
+    with ensure_schema().begin() as conn:
         record(conn, actor, action, target, detail, client_ip)
 
 

@@ -9,6 +9,7 @@ from shared.auth import tokens
 from shared.auth.directory import grants_for
 from shared.auth.principal import ROLE_ADMIN, ROLE_INGEST, Principal
 from shared.config import get_settings
+from shared.db.engine import ensure_schema
 from shared.errors import ApiError
 from shared.ratelimit import check_rate
 
@@ -40,10 +41,7 @@ def authorize_request(
         raise ApiError(
             403, "forbidden", "This caller lacks the role this endpoint requires: " + ", ".join(sorted(roles))
         )
-    from shared.db.engine import ensure_schema, get_engine
-
-    ensure_schema()
-    with get_engine().connect() as conn:
+    with ensure_schema().connect() as conn:
         grants = grants_for(conn, principal.subject)
     principal = dataclasses.replace(principal, vendor_id=grants.vendor_id, regions=grants.regions)
     if ROLE_INGEST in roles and principal.vendor_id is None and not principal.has_any_role(ROLE_ADMIN):

@@ -24,7 +24,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from shared.auth import directory
 from shared.config import get_settings
+from shared.db.engine import ensure_schema
 
 DEV_TENANT_ID = "de7e1000-5c07-4000-8000-000000000001"
 DEV_CLIENT_APP = "scout-dev-issuer"
@@ -117,12 +119,10 @@ def _role_list(roles: str | Iterable[str]) -> list[str]:
     return [r.strip() for item in items for r in item.split(",") if r.strip()]
 
 
-def _record_mappings(subject: str, vendor: str | None, regions: Sequence[str] | None) -> None:
-    from shared.auth import directory
-    from shared.db.engine import ensure_schema, get_engine
-
-    ensure_schema()
-    with get_engine().begin() as conn:
+def _record_mappings(
+    subject: str, vendor: str | None, regions: Sequence[str] | None, sql_url: str | None
+) -> None:
+    with ensure_schema(sql_url).begin() as conn:
         if vendor is not None:
             directory.ensure_vendor(conn, vendor)
             directory.set_caller_vendor(
@@ -132,6 +132,12 @@ def _record_mappings(subject: str, vendor: str | None, regions: Sequence[str] | 
             directory.set_reader_regions(conn, subject, regions)
 
 
+def sign(claims: dict[str, Any], data_dir: Path | None = None) -> str:
+    """``claims`` signed RS256 with the development key, ``kid`` in the header."""
+    key = private_key(data_dir)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": key_id(key.public_key())})
+
+
 def mint_token(
     roles: str | Iterable[str],
     vendor: str | None = None,
@@ -139,16 +145,25 @@ def mint_token(
     subject: str | None = None,
     lifetime: int = 3600,
     extra_claims: dict[str, Any] | None = None,
+    *,
+    data_dir: Path | None = None,
+    issuer: str | None = None,
+    audience: str | None = None,
+    sql_url: str | None = None,
 ) -> str:
-    """A signed RS256 token for ``roles``; ``vendor``/``regions`` are recorded in SQL for ``subject``."""
+    """A signed RS256 token for ``roles``; ``vendor``/``regions`` are recorded in SQL for ``subject``.
+
+    The keyword-only arguments default to the current settings; tests minting for a host
+    running in another process pass that host's.
+    """
     subject = subject or str(uuid.uuid4())
     if vendor is not None or regions is not None:
-        _record_mappings(subject, vendor, regions)
+        _record_mappings(subject, vendor, regions, sql_url)
     settings = get_settings()
     now = int(time.time())
     claims: dict[str, Any] = {
-        "iss": issuer_url(),
-        "aud": settings.auth_audience.split(",")[0].strip(),
+        "iss": issuer or issuer_url(),
+        "aud": audience or settings.auth_audience.split(",")[0].strip(),
         "tid": DEV_TENANT_ID,
         "oid": subject,
         "sub": subject,
@@ -160,8 +175,7 @@ def mint_token(
         "ver": "2.0",
     }
     claims.update(extra_claims or {})
-    key = private_key()
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": key_id(key.public_key())})
+    return sign(claims, data_dir)
 
 
 def cli_token(argv: Sequence[str]) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from shared.auth.directory import store_vendors
 from shared.auth.principal import ROLE_ADMIN, Principal
 from shared.config import get_settings
+from shared.db.engine import ensure_schema
 from shared.errors import ApiError
 
 _NAMED_MAX = 50  # offending ids listed in one error, so the answer stays small
@@ -30,10 +31,7 @@ def check_store_scope(principal: Principal, store_ids: Iterable[str]) -> None:
         if principal.has_any_role(ROLE_ADMIN):
             return
         raise ApiError(403, "vendor_not_mapped", "This caller is not mapped to a vendor.")
-    from shared.db.engine import ensure_schema, get_engine
-
-    ensure_schema()
-    with get_engine().connect() as conn:
+    with ensure_schema().connect() as conn:
         owners = store_vendors(conn, wanted)
     accept_unknown = get_settings().unknown_store_policy == "accept"
     refused = sorted(
