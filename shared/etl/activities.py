@@ -1,0 +1,130 @@
+"""The ETL activity bodies: small JSON in, small JSON out, rows only ever in blobs and SQL.
+
+Activities run at least once, so each is idempotent:
+
+- ``extract_validate_clean_enrich`` judges the batch as of its receipt time (``created_at``),
+  so a rerun writes byte-for-byte the same ``processed/`` and ``quarantine/`` blobs;
+- ``load`` upserts (a rerun changes nothing) and counts from what the table holds for this
+  batch, so a rerun after a crash reports the same counts as the first run would have;
+- ``aggregate`` recomputes every summary row the batch's lines touch from the fact table;
+- ``finalise`` is a conditional status transition (a final batch stays as it is).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+
+from shared import batches
+from shared.blobstore import get_blob_store
+from shared.db.engine import ensure_schema
+from shared.telemetry import get_logger
+
+log = get_logger("etl")
+
+
+def processed_blob(batch_id: str) -> str:
+    return f"processed/{batch_id}.parquet"
+
+
+def quarantine_blob(batch_id: str) -> str:
+    return f"quarantine/{batch_id}.jsonl"
+
+
+def _payload(payload: Any) -> dict[str, Any]:
+    return json.loads(payload) if isinstance(payload, str | bytes) else dict(payload)
+
+
+def _batch(engine: Any, batch_id: str) -> dict[str, Any]:
+    row = batches.get(engine, batch_id)
+    if row is None:
+        raise LookupError(f"batch {batch_id} has no ingest_batch row")
+    return row
+
+
+def extract_validate_clean_enrich(payload: Any) -> dict[str, Any]:
+    """Raw blob -> clean, enriched fact rows (Parquet) + rejected rows (JSONL); returns counts."""
+    from shared.etl.extract import parse
+    from shared.etl.pipeline import transform, write_quarantine
+    from shared.ingest import load_profile
+
+    batch_id = _payload(payload)["batch_id"]
+    engine = ensure_schema()
+    store = get_blob_store()
+    batches.mark_processing(engine, batch_id)
+    row = _batch(engine, batch_id)
+    profile = load_profile(engine, row["mapping_profile"], None)
+    parsed = parse(store.get(row["raw_blob"]), row["source_format"], profile)
+    result = transform(
+        engine, parsed.frame, vendor_id=row["vendor_id"], batch_id=batch_id, now=row["created_at"]
+    )
+    buffer = io.BytesIO()
+    result.clean.to_parquet(buffer, index=False)
+    store.put(processed_blob(batch_id), buffer.getvalue(), overwrite=True)
+    rejected_blob = None
+    if result.rejected:
+        rejected_blob = quarantine_blob(batch_id)
+        write_quarantine(store, rejected_blob, result.errors)
+    return {
+        "batch_id": batch_id,
+        "processed_blob": processed_blob(batch_id),
+        "quarantine_blob": rejected_blob,
+        "received": len(parsed.frame),
+        "clean": len(result.clean),
+        "rejected": result.rejected,
+        "duplicate_in_batch": result.duplicates,
+    }
+
+
+def _read_processed(name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(get_blob_store().get(name)), columns=columns)
+
+
+def load(payload: Any) -> dict[str, Any]:
+    """Upsert the clean rows; the counts come from the load, keyed to this batch."""
+    from shared.etl.load import load_lines
+
+    data = _payload(payload)
+    engine = ensure_schema()
+    frame = _read_processed(data["processed_blob"])
+    result = load_lines(engine, frame, data["batch_id"], batches.utcnow())
+    return {"loaded": result.inserted, "updated": result.updated, "duplicate_loaded": result.duplicates}
+
+
+def aggregate(payload: Any) -> dict[str, Any]:
+    """Refresh the summary rows for every (store, day) the batch's clean lines fall on."""
+    from shared.analytics import summaries
+
+    data = _payload(payload)
+    engine = ensure_schema()
+    keys = _read_processed(data["processed_blob"], ["store_id", "local_date"]).drop_duplicates()
+    touched = {(str(s), pd.Timestamp(d).date()) for s, d in keys.itertuples(index=False)}
+    summaries.refresh(engine, touched)
+    return {"touched": len(touched)}
+
+
+def finalise(payload: Any) -> dict[str, Any]:
+    """Final status and counts on the batch row, or ``failed`` with the error."""
+    data = _payload(payload)
+    batch_id = data["batch_id"]
+    engine = ensure_schema()
+    if data.get("error"):
+        status = batches.fail(engine, batch_id, data["error"])
+        log.warning("batch failed", extra={"batch_id": batch_id, "error": data["error"]})
+        return {"batch_id": batch_id, "status": status}
+    try:
+        counts = batches.Counts(
+            received=data["received"],
+            loaded=data["loaded"],
+            updated=data["updated"],
+            duplicate=data["duplicate_in_batch"] + data["duplicate_loaded"],
+            rejected=data["rejected"],
+        )
+    except ValueError as exc:
+        return {"batch_id": batch_id, "status": batches.fail(engine, batch_id, str(exc))}
+    status = batches.finish(engine, batch_id, counts, data.get("quarantine_blob"))
+    log.info("batch final", extra={"batch_id": batch_id, "status": status, **vars(counts)})
+    return {"batch_id": batch_id, "status": status, "counts": vars(counts)}
