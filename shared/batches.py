@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from shared.db.tables import ingest_batch
 
@@ -189,3 +189,14 @@ def first_answer(row: dict[str, Any]) -> dict[str, Any] | None:
 
 def _iso(value: datetime | None) -> str | None:
     return value.replace(tzinfo=UTC).isoformat() if value else None
+
+
+def forget_unacknowledged(engine: Engine, batch_id: str) -> bool:
+    """Delete a ``receiving`` row that was never answered: nothing was accepted, a resend starts afresh."""
+    stmt = delete(ingest_batch).where(
+        ingest_batch.c.batch_id == batch_id,
+        ingest_batch.c.status == RECEIVING,
+        ingest_batch.c.response_json.is_(None),
+    )
+    with engine.begin() as conn:
+        return conn.execute(stmt).rowcount == 1

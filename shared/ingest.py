@@ -430,3 +430,53 @@ def read_multipart(body: bytes, content_type: str) -> dict[str, Part]:
     except Exception as exc:
         raise ApiError(400, "malformed_multipart", f"The multipart body could not be read: {exc}") from exc
     return parts
+
+
+# --- recovery and retention (the maintenance timers) -------------------------------------
+async def sweep_stuck(engine: Engine, restart: Callable[[str], Awaitable[bool]]) -> dict[str, int]:
+    """Carry on batches that stopped moving: restart their orchestration unless it is running.
+
+    A ``receiving`` row whose raw payload never arrived was never answered: it is forgotten
+    (deleted), so the client's resend starts afresh.
+    """
+    from shared.blobstore import get_blob_store
+
+    older_than = timedelta(minutes=get_settings().stuck_batch_minutes)
+    outcome = {"stuck": 0, "restarted": 0, "forgotten": 0}
+    store = get_blob_store()
+    for row in await asyncio.to_thread(batches.stuck, engine, older_than):
+        batch_id = row["batch_id"]
+        outcome["stuck"] += 1
+        if row["status"] == batches.RECEIVING and not await asyncio.to_thread(store.exists, row["raw_blob"]):
+            outcome["forgotten"] += await asyncio.to_thread(batches.forget_unacknowledged, engine, batch_id)
+            continue
+        if await restart(batch_id):
+            outcome["restarted"] += 1
+            log.warning("restarted a stuck batch", extra={"batch_id": batch_id, "status": row["status"]})
+        await asyncio.to_thread(batches.touch, engine, batch_id)
+    return outcome
+
+
+def purge_raw(engine: Engine, retention_days: int) -> int:
+    """Delete raw payloads older than ``retention_days`` whose batch is final; returns how many."""
+    from shared.blobstore import get_blob_store
+
+    store = get_blob_store()
+    cutoff = batches.utcnow() - timedelta(days=retention_days)
+    old = [info.name for info in store.list("raw/") if info.last_modified.replace(tzinfo=None) < cutoff]
+    deleted = 0
+    for start in range(0, len(old), 500):
+        chunk = old[start : start + 500]
+        with engine.connect() as conn:
+            live = set(
+                conn.execute(
+                    select(ingest_batch.c.raw_blob).where(
+                        ingest_batch.c.raw_blob.in_(chunk), ingest_batch.c.status.not_in(batches.FINAL)
+                    )
+                ).scalars()
+            )
+        for name in chunk:
+            if name not in live:
+                store.delete(name)
+                deleted += 1
+    return deleted
