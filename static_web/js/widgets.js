@@ -1,0 +1,88 @@
+// Pieces several views share: KPI cards, heat-shaded cells, chart defaults for common shapes.
+import { colour } from "./charts.js";
+import { el } from "./dom.js";
+import { fmt } from "./format.js";
+
+// `change` is a percentage (12.5 = +12.5 %) or null when there is nothing to compare with.
+export function kpiCard({ key, label, value, text, change, comparedWith }) {
+  const direction = change === null || change === undefined ? "flat" : change > 0 ? "up" : change < 0 ? "down" : "flat";
+  const arrow = { up: "▲", down: "▼", flat: "" }[direction];
+  const changeText = change === null || change === undefined ? "no earlier figure" : `${arrow} ${fmt.change(change / 100)}`;
+  return el(
+    "div",
+    { class: "kpi", "data-kpi": key, "data-value": value ?? "" },
+    el("p", { class: "kpi-label", text: label }),
+    el("p", { class: "kpi-value", text }),
+    change === undefined
+      ? null
+      : el("p", { class: `kpi-change ${direction}`, text: comparedWith ? `${changeText} vs ${comparedWith}` : changeText }),
+  );
+}
+
+export function kpiRow(cards) {
+  return el("div", { class: "kpis", role: "group", "aria-label": "Key figures" }, cards);
+}
+
+// Background for a value on a 0..1 scale, with a text colour that keeps 4.5:1 contrast.
+export function heatStyle(ratio) {
+  const t = Math.max(0, Math.min(1, ratio || 0));
+  const light = [235, 243, 251];
+  const dark = [13, 59, 110];
+  const rgb = light.map((c, i) => Math.round(c + (dark[i] - c) * t));
+  return { background: `rgb(${rgb.join(",")})`, color: t > 0.45 ? "#fff" : "#111" };
+}
+
+export function heatCell(value, ratio, text) {
+  const cell = el("td", { class: "heat num", "data-value": value, text });
+  const style = heatStyle(ratio);
+  cell.style.background = style.background;
+  cell.style.color = style.color;
+  return cell;
+}
+
+export function barConfig({ labels, datasets, horizontal = false, stacked = false, percent = false, money = false }) {
+  const tick = percent ? (v) => fmt.pct(v) : money ? (v) => fmt.moneyShort(v) : (v) => fmt.int(v);
+  const valueAxis = { beginAtZero: true, stacked, ticks: { callback: tick }, max: percent && stacked ? 1 : undefined };
+  const categoryAxis = { stacked, ticks: { autoSkip: true } };
+  return {
+    type: "bar",
+    data: {
+      labels,
+      datasets: datasets.map((d, i) => ({ backgroundColor: colour(d.colourIndex ?? i), ...d })),
+    },
+    options: {
+      indexAxis: horizontal ? "y" : "x",
+      scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
+      plugins: {
+        legend: { display: datasets.length > 1 },
+        tooltip: {
+          callbacks: {
+            label: (item) => `${item.dataset.label}: ${percent ? fmt.pct(item.raw) : money ? fmt.money(item.raw) : fmt.num(item.raw)}`,
+          },
+        },
+      },
+    },
+  };
+}
+
+export function doughnutConfig(labels, values, label) {
+  return {
+    type: "doughnut",
+    data: { labels, datasets: [{ label, data: values, backgroundColor: labels.map((_, i) => colour(i)) }] },
+    options: { plugins: { legend: { position: "bottom" } } },
+  };
+}
+
+export function choice({ name, label, value, options, onChange }) {
+  const id = `ctl-${name}`;
+  return el(
+    "div",
+    { class: "control" },
+    el("label", { for: id, text: label }),
+    el(
+      "select",
+      { id, name, onchange: (event) => onChange(event.target.value) },
+      options.map(([optionValue, text]) => el("option", { value: optionValue, text, selected: optionValue === value })),
+    ),
+  );
+}
