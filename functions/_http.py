@@ -1,4 +1,4 @@
-"""Request plumbing shared by every HTTP trigger: auth, limits, JSON errors, security headers.
+"""Request plumbing shared by every HTTP trigger: auth, limits, CORS, JSON errors, security headers.
 
 A trigger function stays a few lines::
 
@@ -16,6 +16,7 @@ from typing import Any
 import azure.functions as func
 
 from shared.auth.principal import Principal
+from shared.config import get_settings
 from shared.errors import ApiError
 from shared.telemetry import get_logger
 
@@ -29,6 +30,11 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+CORS_METHODS = ("GET", "POST", "PUT", "DELETE")
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-None-Match"
+CORS_EXPOSED_HEADERS = "ETag, Location, Retry-After, Idempotency-Replayed"
+CORS_MAX_AGE_SECONDS = 600
 
 Result = func.HttpResponse | dict[str, Any] | list[Any]
 
@@ -46,12 +52,47 @@ def error_response(err: ApiError) -> func.HttpResponse:
     return json_response(err.to_dict(), err.status, err.headers)
 
 
-def _finish(resp: func.HttpResponse) -> func.HttpResponse:
+def client_ip(req: func.HttpRequest) -> str | None:
+    """The caller's address as the front end reports it (first ``X-Forwarded-For`` entry), for audit."""
+    first = (req.headers.get("x-forwarded-for") or "").split(",")[0].strip()
+    return first or None
+
+
+def _allowed_origin(req: func.HttpRequest) -> str | None:
+    """The request's ``Origin`` when it is the dashboard's; no wildcard is ever answered."""
+    origin = req.headers.get("origin")
+    allowed = get_settings().dashboard_origin.rstrip("/")
+    return origin if origin and allowed and origin.rstrip("/") == allowed else None
+
+
+def preflight(req: func.HttpRequest) -> func.HttpResponse:
+    """Answer a CORS preflight: 204 for the dashboard origin, 403 for any other."""
+    origin = _allowed_origin(req)
+    method = (req.headers.get("access-control-request-method") or "").upper()
+    if origin is None or method not in CORS_METHODS:
+        return error_response(ApiError(403, "cors_not_allowed", "Cross-origin request not allowed."))
+    return func.HttpResponse(
+        status_code=204,
+        headers={
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": ", ".join(CORS_METHODS),
+            "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
+            "Access-Control-Max-Age": str(CORS_MAX_AGE_SECONDS),
+        },
+    )
+
+
+def _finish(resp: func.HttpResponse, req: func.HttpRequest) -> func.HttpResponse:
     for name, value in SECURITY_HEADERS.items():
         if name not in resp.headers:
             resp.headers[name] = value
     if "Cache-Control" not in resp.headers:
         resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Vary"] = ", ".join(filter(None, (resp.headers.get("Vary"), "Origin")))
+    origin = _allowed_origin(req)
+    if origin is not None:
+        resp.headers["Access-Control-Allow-Origin"] = origin
+        resp.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
     return resp
 
 
@@ -64,7 +105,7 @@ def _authorize(req: func.HttpRequest, roles: frozenset[str] | None) -> Principal
         return None
     from shared.auth import authorize_request
 
-    return authorize_request(req.headers, roles, client_ip=req.headers.get("x-forwarded-for"))
+    return authorize_request(req.headers, roles, client_ip=client_ip(req))
 
 
 def _internal(exc: BaseException, req: func.HttpRequest) -> func.HttpResponse:
@@ -78,13 +119,18 @@ def handle(
     *,
     roles: frozenset[str] | None,
 ) -> func.HttpResponse:
-    """Authorise (``roles=None``: no token needed), run ``fn``, and turn errors into JSON."""
+    """Authorise (``roles=None``: no token needed), run ``fn``, and turn errors into JSON.
+
+    A CORS preflight (``OPTIONS``) is answered here without running ``fn``.
+    """
+    if req.method.upper() == "OPTIONS":
+        return _finish(preflight(req), req)
     try:
-        return _finish(_shape(fn(_authorize(req, roles))))
+        return _finish(_shape(fn(_authorize(req, roles))), req)
     except ApiError as err:
-        return _finish(error_response(err))
+        return _finish(error_response(err), req)
     except Exception as exc:  # noqa: BLE001 - the last line of defence answers JSON, never a stack trace
-        return _finish(_internal(exc, req))
+        return _finish(_internal(exc, req), req)
 
 
 async def handle_async(
@@ -94,9 +140,11 @@ async def handle_async(
     roles: frozenset[str] | None,
 ) -> func.HttpResponse:
     """:func:`handle` for triggers that await (those with a durable client binding)."""
+    if req.method.upper() == "OPTIONS":
+        return _finish(preflight(req), req)
     try:
-        return _finish(_shape(await fn(_authorize(req, roles))))
+        return _finish(_shape(await fn(_authorize(req, roles))), req)
     except ApiError as err:
-        return _finish(error_response(err))
+        return _finish(error_response(err), req)
     except Exception as exc:  # noqa: BLE001
-        return _finish(_internal(exc, req))
+        return _finish(_internal(exc, req), req)
