@@ -1,0 +1,142 @@
+"""Keeping the summary tables equal to the fact table: refresh what a batch touched, rebuild all,
+and measure drift.
+
+Each summary row is recomputed whole (delete + insert from a grouped SELECT) inside one
+transaction, so a refresh can be repeated any number of times with the same result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, select
+
+from shared.analytics.calendar import first_of_month, month_end
+from shared.analytics.sources import FactSource, Scope, Source, SummarySource
+from shared.analytics.summary_tables import MEASURES, SPECS, SPECS_BY_NAME, UNKNOWN, SummarySpec
+from shared.db.tables import dim_store
+from shared.telemetry import get_logger
+
+log = get_logger("analytics.summaries")
+
+
+def _source(spec: SummarySpec, scope: Scope | None) -> Source:
+    if spec.source is None:
+        return FactSource(spec.dims, scope, only_identified=spec.only_identified)
+    return SummarySource(SPECS_BY_NAME[spec.source].table, spec.dims)
+
+
+def _recompute(conn: Connection, spec: SummarySpec, scope: Scope | None) -> None:
+    table = spec.table
+    statement = delete(table)
+    if scope is not None:
+        location = table.c[spec.dims[1]]
+        locations = scope.stores if spec.dims[1] == "store_id" else scope.regions
+        times = scope.months if spec.time_dim == "month" else scope.dates
+        statement = statement.where(
+            and_(table.c[spec.time_dim].in_(list(times or [])), location.in_(list(locations or [])))
+        )
+    conn.execute(statement)
+    grouped = _source(spec, scope).grouped(spec.dims, MEASURES, scope)
+    conn.execute(table.insert().from_select([*spec.dims, *MEASURES], grouped))
+
+
+def _regions_of(conn: Connection, stores: Iterable[str]) -> dict[str, str]:
+    stores = sorted(set(stores))
+    found = dict(
+        conn.execute(
+            select(dim_store.c.store_id, dim_store.c.region).where(dim_store.c.store_id.in_(stores))
+        ).all()
+    )
+    return {store: found.get(store, UNKNOWN) for store in stores}
+
+
+def _scope_for(spec: SummarySpec, dates: list[date], stores: list[str], regions: list[str]) -> Scope:
+    """The rows of ``spec`` that contain the touched (store, day) pairs, as a scope."""
+    at_store = spec.dims[1] == "store_id"
+    if spec.time_dim == "month":
+        months = sorted({first_of_month(d) for d in dates})
+        return Scope(
+            months[0],
+            month_end(months[-1]),
+            months=months,
+            stores=stores if at_store else None,
+            regions=None if at_store else regions,
+        )
+    return Scope(
+        dates[0],
+        dates[-1],
+        dates=dates,
+        stores=stores if at_store else None,
+        regions=None if at_store else regions,
+    )
+
+
+def refresh(engine: Engine, touched: list[tuple[str, date]]) -> None:
+    """Recompute every summary row containing one of the touched (store_id, local_date) pairs.
+
+    Pairs are grouped by day; each group recomputes its days for the union of its stores, and
+    the weeks/months/regions containing them, in one transaction.
+    """
+    if not touched:
+        return
+    by_stores: dict[tuple[str, ...], set[date]] = defaultdict(set)
+    stores_by_day: dict[date, set[str]] = defaultdict(set)
+    for store, day in touched:
+        stores_by_day[day].add(store)
+    for day, stores in stores_by_day.items():
+        by_stores[tuple(sorted(stores))].add(day)
+    with engine.begin() as conn:
+        regions_of = _regions_of(conn, (s for s, _d in touched))
+        for stores, days in by_stores.items():
+            dates = sorted(days)
+            regions = sorted({regions_of[s] for s in stores})
+            for spec in SPECS:
+                _recompute(conn, spec, _scope_for(spec, dates, list(stores), regions))
+
+
+def rebuild_all(engine: Engine) -> None:
+    """Recompute every summary table from the fact table (finer tables first)."""
+    with engine.begin() as conn:
+        for spec in SPECS:
+            _recompute(conn, spec, None)
+
+
+def _rows(conn: Connection, query: Any, dims: tuple[str, ...]) -> dict[tuple[str, ...], tuple[float, ...]]:
+    return {
+        tuple(str(row._mapping[d]) for d in dims): tuple(float(row._mapping[m] or 0) for m in MEASURES)
+        for row in conn.execute(query)
+    }
+
+
+def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6) for x, y in zip(a, b, strict=True))
+
+
+def drift(engine: Engine) -> dict[str, dict[str, int]]:
+    """Per summary table, how many rows are missing, extra or different compared with a fresh
+    recomputation from the fact table. Tables that match are left out: ``{}`` means no drift."""
+    report: dict[str, dict[str, int]] = {}
+    with engine.connect() as conn:
+        for spec in SPECS:
+            expected_query = FactSource(spec.dims, None, only_identified=spec.only_identified).grouped(
+                spec.dims, MEASURES, None
+            )
+            expected = _rows(conn, expected_query, spec.dims)
+            actual = _rows(conn, select(*(spec.table.c[c] for c in (*spec.dims, *MEASURES))), spec.dims)
+            counts = {
+                "missing": sum(1 for key in expected if key not in actual),
+                "extra": sum(1 for key in actual if key not in expected),
+                "different": sum(
+                    1 for key, value in expected.items() if key in actual and not _same(value, actual[key])
+                ),
+            }
+            if any(counts.values()):
+                report[spec.name] = counts
+    if report:
+        log.warning("summary drift", extra={"drift": report})
+    return report

@@ -1,0 +1,162 @@
+"""Summary tables: pre-aggregated fact lines at several levels, so every endpoint reads few rows.
+
+Each :class:`SummarySpec` names its dimensions and its source: the fact table (``source=None``)
+or a finer summary it rolls up (store -> region, day -> month). Every table carries the same
+measures. ``transactions`` counts distinct transactions; it adds up across stores, regions,
+days, hours and any transaction attribute, but not across categories, brands or SKUs (a basket
+spans several), which the planner (``planner.py``) respects.
+
+Sizes at 10M lines (500 stores, 17 regions, 730 days, ~10 categories, ~60 brands, ~200 SKUs) are
+noted per table; the planner picks the smallest table that can answer a query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Date, Index, Integer, SmallInteger, String, Table
+
+from shared.db.tables import Money, Qty, metadata
+
+# Dimensions a summary may have: column type, and whether the value belongs to a line (so
+# distinct transactions cannot be summed across it) rather than to the whole transaction.
+DIMENSIONS: dict[str, tuple[type, int | None, bool]] = {
+    "local_date": (Date, None, False),
+    "month": (Date, None, False),
+    "store_id": (String, 32, False),
+    "region": (String, 100, False),
+    "category": (String, 100, True),
+    "brand": (String, 100, True),
+    "sku": (String, 64, True),
+    "weekday": (SmallInteger, None, False),
+    "local_hour": (SmallInteger, None, False),
+    "payment_method": (String, 32, False),
+    "size_bucket": (String, 16, False),
+    "value_bucket": (String, 16, False),
+    "customer_key": (String, 64, False),
+    "age_band": (String, 16, False),
+    "gender": (String, 16, False),
+    "loyalty_tier": (String, 32, False),
+}
+LINE_DIMENSIONS = frozenset(name for name, (_t, _l, line) in DIMENSIONS.items() if line)
+# A SKU has one brand and one category: grouping by SKU keeps distinct counts exact for both.
+DETERMINED_BY = {"sku": frozenset({"brand", "category"})}
+
+MEASURES: tuple[str, ...] = (
+    "revenue",
+    "gross",
+    "discount",
+    "units",
+    "lines",
+    "transactions",
+    "discounted_transactions",
+)
+INTEGER_MEASURES = frozenset({"lines", "transactions", "discounted_transactions"})
+
+UNKNOWN = "unknown"  # stored for a missing age band, gender or loyalty tier
+
+
+@dataclass(frozen=True)
+class SummarySpec:
+    name: str
+    dims: tuple[str, ...]  # the first is the time dimension: local_date or month
+    source: str | None = None  # None: computed from the fact table; else rolled up from that summary
+    only_identified: bool = False  # lines with a customer key only
+
+    @property
+    def time_dim(self) -> str:
+        return self.dims[0]
+
+    @property
+    def table(self) -> Table:
+        return TABLES[self.name]
+
+
+SPECS: tuple[SummarySpec, ...] = (
+    # day level, from the fact table
+    SummarySpec("sum_store_day", ("local_date", "store_id")),  # 365k rows
+    SummarySpec("sum_store_day_category", ("local_date", "store_id", "category")),  # 3.6M
+    SummarySpec("sum_region_day_brand", ("local_date", "region", "brand")),  # ~700k
+    SummarySpec("sum_region_day_sku", ("local_date", "region", "sku", "brand", "category")),  # ~2.4M
+    SummarySpec("sum_region_day_hour", ("local_date", "region", "weekday", "local_hour")),  # ~175k
+    SummarySpec("sum_region_day_basket", ("local_date", "region", "size_bucket", "value_bucket")),
+    SummarySpec("sum_region_day_payment", ("local_date", "region", "payment_method")),  # ~120k
+    SummarySpec(
+        "sum_customer_store_day",
+        ("local_date", "store_id", "customer_key", "age_band", "gender", "loyalty_tier"),
+        only_identified=True,
+    ),
+    # day level, rolled up over stores
+    SummarySpec("sum_region_day", ("local_date", "region"), source="sum_store_day"),  # 12k
+    SummarySpec(
+        "sum_region_day_category", ("local_date", "region", "category"), source="sum_store_day_category"
+    ),
+    # month level, rolled up over days
+    SummarySpec("sum_store_month", ("month", "store_id"), source="sum_store_day"),  # 12k
+    SummarySpec(
+        "sum_store_month_category", ("month", "store_id", "category"), source="sum_store_day_category"
+    ),
+    SummarySpec("sum_region_month", ("month", "region"), source="sum_region_day"),
+    SummarySpec(
+        "sum_region_month_category", ("month", "region", "category"), source="sum_region_day_category"
+    ),
+    SummarySpec("sum_region_month_brand", ("month", "region", "brand"), source="sum_region_day_brand"),
+    SummarySpec(
+        "sum_region_month_sku", ("month", "region", "sku", "brand", "category"), source="sum_region_day_sku"
+    ),
+    SummarySpec(
+        "sum_region_month_hour", ("month", "region", "weekday", "local_hour"), source="sum_region_day_hour"
+    ),
+    SummarySpec(
+        "sum_region_month_basket",
+        ("month", "region", "size_bucket", "value_bucket"),
+        source="sum_region_day_basket",
+    ),
+    SummarySpec(
+        "sum_region_month_payment", ("month", "region", "payment_method"), source="sum_region_day_payment"
+    ),
+)
+SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+def _dimension_column(name: str) -> Column:
+    type_, length, _line = DIMENSIONS[name]
+    return Column(name, type_(length) if length else type_(), primary_key=True)
+
+
+def _measure_column(name: str) -> Column:
+    if name in INTEGER_MEASURES:
+        return Column(name, Integer, nullable=False)
+    return Column(name, Qty() if name == "units" else Money(), nullable=False)
+
+
+def _table(spec: SummarySpec) -> Table:
+    columns = [_dimension_column(d) for d in spec.dims] + [_measure_column(m) for m in MEASURES]
+    indexes = []
+    if "customer_key" in spec.dims:
+        indexes.append(Index(f"ix_{spec.name}_customer", "customer_key", "local_date"))
+    elif "store_id" in spec.dims:
+        indexes.append(Index(f"ix_{spec.name}_store", "store_id", spec.time_dim))
+    return Table(spec.name, metadata, *columns, *indexes)
+
+
+TABLES: dict[str, Table] = {spec.name: _table(spec) for spec in SPECS}
+
+# Basket buckets: (label, lower bound inclusive); each ends where the next begins, the last is open.
+SIZE_BUCKETS: tuple[tuple[str, float], ...] = (
+    ("<2", 0.0),
+    ("2", 2.0),
+    ("3", 3.0),
+    ("4-5", 4.0),
+    ("6-9", 6.0),
+    ("10+", 10.0),
+)
+VALUE_BUCKETS: tuple[tuple[str, float], ...] = (
+    ("<100", 0.0),
+    ("100-250", 100.0),
+    ("250-500", 250.0),
+    ("500-1000", 500.0),
+    ("1000-2500", 1000.0),
+    ("2500-5000", 2500.0),
+    ("5000+", 5000.0),
+)
