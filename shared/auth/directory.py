@@ -34,9 +34,16 @@ def grants_for(conn: Connection, subject: str) -> Grants:
     return Grants(vendor_id=vendor, regions=frozenset(regions) if regions else None)
 
 
+def vendor_exists(conn: Connection, vendor_id: str) -> bool:
+    return (
+        conn.execute(select(dim_vendor.c.vendor_id).where(dim_vendor.c.vendor_id == vendor_id)).first()
+        is not None
+    )
+
+
 def ensure_vendor(conn: Connection, vendor_id: str, name: str | None = None) -> bool:
     """Create the vendor if missing; True when it was created."""
-    if conn.execute(select(dim_vendor.c.vendor_id).where(dim_vendor.c.vendor_id == vendor_id)).first():
+    if vendor_exists(conn, vendor_id):
         return False
     conn.execute(insert(dim_vendor).values(vendor_id=vendor_id, name=name or vendor_id, created_at=_now()))
     return True
