@@ -36,7 +36,7 @@ def reconcile_summaries(timer: func.TimerRequest) -> None:
     summaries.rebuild_all(engine)
     after = summaries.drift(engine)
     audit(MAINTENANCE, "summaries.reconciled", None, {"drift_before": drift, "drift_after": after})
-    level = log.warning if any(drift.values()) else log.info
+    level = log.warning if drift else log.info
     level(
         "summary reconciliation",
         extra={"drift_before": drift, "drift_after": after, "past_due": timer.past_due},

@@ -4,8 +4,8 @@ Activities run at least once, so each is idempotent:
 
 - ``extract_validate_clean_enrich`` judges the batch as of its receipt time (``created_at``),
   so a rerun writes byte-for-byte the same ``processed/`` and ``quarantine/`` blobs;
-- ``load`` upserts (a rerun changes nothing) and counts from what the table holds for this
-  batch, so a rerun after a crash reports the same counts as the first run would have;
+- ``load`` upserts (a rerun changes nothing) and counts from what the tables attribute to this
+  batch, so a rerun after a crash reports the same counts as the first run did;
 - ``aggregate`` recomputes every summary row the batch's lines touch from the fact table;
 - ``finalise`` is a conditional status transition (a final batch stays as it is).
 """
@@ -17,10 +17,12 @@ import json
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import func, select
 
 from shared import batches
 from shared.blobstore import get_blob_store
 from shared.db.engine import ensure_schema
+from shared.db.tables import fact_sales_line, fact_sales_line_history
 from shared.telemetry import get_logger
 
 log = get_logger("etl")
@@ -84,14 +86,29 @@ def _read_processed(name: str, columns: list[str] | None = None) -> pd.DataFrame
 
 
 def load(payload: Any) -> dict[str, Any]:
-    """Upsert the clean rows; the counts come from the load, keyed to this batch."""
+    """Upsert the clean rows; count what the fact table attributes to this batch.
+
+    ``load_lines`` reports a rerun's lines as duplicates (they are already there); counting the
+    rows that carry this batch id, and the history rows this batch replaced, gives the same
+    counts on the first run and on any rerun.
+    """
     from shared.etl.load import load_lines
 
     data = _payload(payload)
+    batch_id = data["batch_id"]
     engine = ensure_schema()
     frame = _read_processed(data["processed_blob"])
-    result = load_lines(engine, frame, data["batch_id"], batches.utcnow())
-    return {"loaded": result.inserted, "updated": result.updated, "duplicate_loaded": result.duplicates}
+    load_lines(engine, frame, batch_id, batches.utcnow())
+    with engine.connect() as conn:
+        ours = conn.execute(
+            select(func.count()).select_from(fact_sales_line).where(fact_sales_line.c.batch_id == batch_id)
+        ).scalar_one()
+        replaced = conn.execute(
+            select(func.count())
+            .select_from(fact_sales_line_history)
+            .where(fact_sales_line_history.c.replaced_by_batch == batch_id)
+        ).scalar_one()
+    return {"loaded": ours - replaced, "updated": replaced, "duplicate_loaded": len(frame) - ours}
 
 
 def aggregate(payload: Any) -> dict[str, Any]:
@@ -101,7 +118,7 @@ def aggregate(payload: Any) -> dict[str, Any]:
     data = _payload(payload)
     engine = ensure_schema()
     keys = _read_processed(data["processed_blob"], ["store_id", "local_date"]).drop_duplicates()
-    touched = {(str(s), pd.Timestamp(d).date()) for s, d in keys.itertuples(index=False)}
+    touched = sorted({(str(s), pd.Timestamp(d).date()) for s, d in keys.itertuples(index=False)})
     summaries.refresh(engine, touched)
     return {"touched": len(touched)}
 
