@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import Engine, delete, func, select
 
-from shared.auth import audit as audit_trail
 from shared.auth import directory
+from shared.auth.audit import recent as recent_audit
+from shared.auth.audit import record as audit_record
 from shared.auth.principal import Principal
 from shared.config import get_settings
 from shared.db.tables import api_caller, dim_product, dim_store, dim_vendor, mapping_profile, reader_scope
@@ -139,9 +140,7 @@ def put_vendor(engine: Engine, actor: Principal, vendor_id: str, body: bytes, cl
             conn.execute(
                 dim_vendor.update().where(dim_vendor.c.vendor_id == vendor_id).values(name=data.name)
             )
-        audit_trail.record(
-            conn, actor, "vendor.put", vendor_id, {"name": data.name, "created": created}, client_ip
-        )
+        audit_record(conn, actor, "vendor.put", vendor_id, {"name": data.name, "created": created}, client_ip)
     return {**get_vendor(engine, vendor_id), "created": created}
 
 
@@ -184,7 +183,7 @@ def upsert_stores(
             "store_ids": ids[:_NAMED_MAX],
             "moved_from": dict(list(moved.items())[:_NAMED_MAX]),
         }
-        audit_trail.record(conn, actor, "stores.upsert", f"{len(rows)} stores", detail, client_ip)
+        audit_record(conn, actor, "stores.upsert", f"{len(rows)} stores", detail, client_ip)
     return {"upserted": len(rows), "moved_between_vendors": sorted(moved)}
 
 
@@ -206,7 +205,7 @@ def upsert_products(
     with engine.begin() as conn:
         upsert(conn, dim_product, rows, ["sku"])
         detail = {"count": len(rows), "skus": skus[:_NAMED_MAX]}
-        audit_trail.record(conn, actor, "products.upsert", f"{len(rows)} products", detail, client_ip)
+        audit_record(conn, actor, "products.upsert", f"{len(rows)} products", detail, client_ip)
     return {"upserted": len(rows)}
 
 
@@ -230,7 +229,7 @@ def put_caller(engine: Engine, actor: Principal, subject: str, body: bytes, clie
         directory.set_caller_vendor(
             conn, subject, data.vendor_id, tenant_id=data.tenant_id, description=data.description
         )
-        audit_trail.record(conn, actor, "caller.put", subject, data.model_dump(), client_ip)
+        audit_record(conn, actor, "caller.put", subject, data.model_dump(), client_ip)
     return {"subject": subject, **data.model_dump()}
 
 
@@ -239,7 +238,7 @@ def delete_caller(engine: Engine, actor: Principal, subject: str, client_ip: str
         gone = conn.execute(delete(api_caller).where(api_caller.c.subject == subject)).rowcount
         if not gone:
             raise not_found("caller_not_found", f"No caller {subject!r}.")
-        audit_trail.record(conn, actor, "caller.delete", subject, {}, client_ip)
+        audit_record(conn, actor, "caller.delete", subject, {}, client_ip)
     return {"deleted": subject}
 
 
@@ -262,7 +261,7 @@ def put_reader(engine: Engine, actor: Principal, subject: str, body: bytes, clie
         raise ApiError(422, "validation_error", "A region name is longer than 100 characters.")
     with engine.begin() as conn:
         directory.set_reader_regions(conn, subject, regions)
-        audit_trail.record(conn, actor, "reader.put", subject, {"regions": regions}, client_ip)
+        audit_record(conn, actor, "reader.put", subject, {"regions": regions}, client_ip)
     return {"subject": subject, "regions": regions or None}
 
 
@@ -310,7 +309,7 @@ def put_profile(engine: Engine, actor: Principal, name: str, body: bytes, client
         if profile.vendor_id is not None and not directory.vendor_exists(conn, profile.vendor_id):
             raise ApiError(422, "unknown_vendor", f"No vendor {profile.vendor_id!r}; create it first.")
         upsert(conn, mapping_profile, [row], ["name"])
-        audit_trail.record(
+        audit_record(
             conn, actor, "mapping_profile.put", profile.name, json.loads(row["definition"]), client_ip
         )
     return get_profile(engine, profile.name)
@@ -321,7 +320,7 @@ def delete_profile(engine: Engine, actor: Principal, name: str, client_ip: str |
         gone = conn.execute(delete(mapping_profile).where(mapping_profile.c.name == name)).rowcount
         if not gone:
             raise not_found("profile_not_found", f"No mapping profile {name!r}.")
-        audit_trail.record(conn, actor, "mapping_profile.delete", name, {}, client_ip)
+        audit_record(conn, actor, "mapping_profile.delete", name, {}, client_ip)
     return {"deleted": name}
 
 
@@ -347,7 +346,7 @@ def read_audit(engine: Engine, params: Mapping[str, str]) -> dict[str, Any]:
     limit = _int_param(params, "limit", 100, 1, 1000)
     before = _int_param(params, "before", None, 1, 2**62)
     with engine.connect() as conn:
-        entries = audit_trail.recent(
+        entries = recent_audit(
             conn, limit=limit or 100, before_id=before, actor=params.get("actor"), action=params.get("action")
         )
     return {"entries": entries, "next_before": entries[-1]["audit_id"] if len(entries) == limit else None}
