@@ -40,7 +40,7 @@ log = get_logger("ingest")
 
 # How long a ``receiving`` row belongs to the request that wrote it. A resend within the lease is
 # a concurrent duplicate (409); after it, the resend takes the batch over and finishes it.
-IN_FLIGHT_LEASE = timedelta(seconds=10)
+IN_FLIGHT_LEASE = timedelta(seconds=5)
 
 # The transactions endpoint takes these; the files endpoint any format ``sniff_format`` knows.
 TRANSACTION_TYPES = frozenset(
