@@ -1,0 +1,244 @@
+# ruff: noqa: S608 - SQL text is built only from the schema's own identifiers; values are bound
+"""The ETL's load stage: enriched lines into ``fact_sales_line``, all in one transaction.
+
+A line is keyed by (transaction_id, line_number). Against what the table holds, each line is
+*inserted* (new key), a *duplicate* (same key, same ``content_hash``: nothing written) or
+*updated* (same key, new hash: the old row is copied to ``fact_sales_line_history`` with the
+replacing batch, then overwritten). A rerun of the same load therefore writes nothing and
+reports every line as a duplicate.
+
+Loads hold a writer lock for their transaction (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL
+advisory lock, ``sp_getapplock`` on SQL Server), so two batches carrying the same line cannot
+both insert it. The bulk path uses the driver directly: ``executemany`` on sqlite3 and
+``COPY`` on psycopg (several times SQLAlchemy Core with dicts, see ``bench/load.py``); SQL
+Server stages into a temp table and ``MERGE``s from it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from sqlalchemy import Date, DateTime, Engine
+
+from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line, fact_sales_line_history
+
+KEY = ("transaction_id", "line_number")
+FACT = fact_sales_line.name
+HISTORY = fact_sales_line_history.name
+_LOCK_KEY = 0x5C0_0002  # PostgreSQL advisory lock id held by a load's transaction
+_COLUMNS = ", ".join(FACT_COLUMN_NAMES)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    inserted: int
+    updated: int
+    duplicates: int
+    touched: list[tuple[str, date]] = field(
+        default_factory=list
+    )  # (store_id, local_date) whose facts changed
+
+
+def load_lines(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -> LoadResult:
+    """Load ``df`` (exactly :data:`FACT_COLUMN_NAMES`, keys unique) into the fact table."""
+    missing = set(FACT_COLUMN_NAMES) - set(df.columns)
+    extra = set(df.columns) - set(FACT_COLUMN_NAMES)
+    if missing or extra:
+        raise ValueError(
+            f"load_lines needs exactly the fact columns; missing {sorted(missing)}, extra {sorted(extra)}"
+        )
+    if df.empty:
+        return LoadResult(0, 0, 0, [])
+    dialect = engine.dialect.name
+    if dialect == "mssql":
+        return _load_mssql(engine, df, batch_id, now)
+    if dialect not in ("sqlite", "postgresql"):
+        raise ValueError(f"no load for dialect {dialect!r}")
+    rows = storage_table(df)
+    raw = engine.raw_connection()
+    try:
+        result = _load(_Driver(raw.driver_connection, dialect), rows, batch_id, now)
+        raw.commit()
+        return result
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
+
+
+def storage_table(df: pd.DataFrame, temporal_as_text: bool = True) -> pa.Table:
+    """The frame as Arrow columns in the form the databases store: timestamps naive UTC, as
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` text and dates as ``YYYY-MM-DD`` when ``temporal_as_text``
+    (SQLAlchemy's SQLite forms, which PostgreSQL also parses), booleans as 0/1."""
+    arrays = []
+    for name in FACT_COLUMN_NAMES:
+        column = df[name]
+        sql_type = fact_sales_line.c[name].type
+        if isinstance(sql_type, DateTime):
+            stamps = pa.array(pd.to_datetime(column, utc=True).dt.tz_localize(None)).cast(pa.timestamp("us"))
+            arrays.append(stamps.cast(pa.string()) if temporal_as_text else stamps)
+        elif isinstance(sql_type, Date):
+            days = pa.array(pd.to_datetime(column).dt.date, type=pa.date32())
+            arrays.append(days.cast(pa.string()) if temporal_as_text else days)
+        elif name == "is_outlier":
+            arrays.append(pa.array(column.astype(bool)).cast(pa.int8()))
+        else:
+            arrays.append(pa.array(column, from_pandas=True))
+    return pa.Table.from_arrays(arrays, names=list(FACT_COLUMN_NAMES))
+
+
+class _Driver:
+    """The few statements whose text differs between sqlite3 and psycopg."""
+
+    def __init__(self, connection: Any, dialect: str) -> None:
+        self.connection = connection
+        self.dialect = dialect
+        self.mark = "?" if dialect == "sqlite" else "%s"
+
+    def lock(self) -> None:
+        cursor = self.connection.cursor()
+        if self.dialect == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")  # the write lock now, not at the first write
+        else:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+
+    def existing(self, transaction_ids: list[str]) -> list[tuple[Any, ...]]:
+        """(key, content_hash, store_id, local_date) of stored lines of these transactions."""
+        select = f"SELECT transaction_id, line_number, content_hash, store_id, local_date FROM {FACT} "
+        cursor = self.connection.cursor()
+        if self.dialect == "sqlite":
+            cursor.execute(
+                select + "WHERE transaction_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(transaction_ids),),
+            )
+        else:
+            cursor.execute(select + "WHERE transaction_id = ANY(%s)", (transaction_ids,))
+        return cursor.fetchall()
+
+    def many(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        self.connection.cursor().executemany(sql.replace("?", self.mark), params)
+
+    def insert(self, rows: pa.Table) -> None:
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" * len(FACT_COLUMN_NAMES))
+            columns = [column.to_pylist() for column in rows.columns]
+            self.many(f"INSERT INTO {FACT} ({_COLUMNS}) VALUES ({marks})", zip(*columns, strict=True))
+            return
+        buffer = io.BytesIO()
+        # Strings are always quoted, so an unquoted empty field is NULL and "" an empty string.
+        pa_csv.write_csv(rows, buffer, pa_csv.WriteOptions(include_header=False))
+        with self.connection.cursor().copy(f"COPY {FACT} ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buffer.getbuffer())
+
+
+def _load(driver: _Driver, rows: pa.Table, batch_id: str, now: datetime) -> LoadResult:
+    driver.lock()
+    keys = rows.select(list(KEY)).to_pandas()
+    stored = driver.existing(pd.unique(keys["transaction_id"]).tolist())
+    if not stored:
+        driver.insert(rows)
+        return LoadResult(len(keys), 0, 0, _pairs(rows))
+
+    old = pd.DataFrame(stored, columns=[*KEY, "old_hash", "old_store", "old_date"])
+    # A left merge on unique keys keeps the frame's order, so masks line up with ``rows``.
+    merged = keys.assign(new_hash=rows.column("content_hash").to_pandas()).merge(
+        old, on=list(KEY), how="left"
+    )
+    present = merged["old_hash"].notna()
+    changed = present & (merged["old_hash"] != merged["new_hash"])
+    replaced = [(tx, int(line)) for tx, line in merged.loc[changed, list(KEY)].itertuples(index=False)]
+    if replaced:
+        driver.many(
+            f"INSERT INTO {HISTORY} ({_COLUMNS}, replaced_by_batch, replaced_at) "
+            f"SELECT {_COLUMNS}, ?, ? FROM {FACT} WHERE transaction_id = ? AND line_number = ?",
+            [(batch_id, _sql_timestamp(now), tx, line) for tx, line in replaced],
+        )
+        driver.many(f"DELETE FROM {FACT} WHERE transaction_id = ? AND line_number = ?", replaced)
+    written = rows.filter(pa.array((~present | changed).to_numpy()))
+    if written.num_rows:
+        driver.insert(written)
+    old_pairs = {
+        (store, _as_date(day))
+        for store, day in merged.loc[changed, ["old_store", "old_date"]].itertuples(index=False)
+    }
+    return LoadResult(
+        inserted=int((~present).sum()),
+        updated=len(replaced),
+        duplicates=int((present & ~changed).sum()),
+        touched=sorted(set(_pairs(written)) | old_pairs),
+    )
+
+
+def _sql_timestamp(moment: datetime) -> str:
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_convert("UTC").tz_localize(None) if stamp.tz is not None else stamp
+    return stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _pairs(rows: pa.Table) -> list[tuple[str, date]]:
+    pairs = rows.select(["store_id", "local_date"]).group_by(["store_id", "local_date"]).aggregate([])
+    days = map(date.fromisoformat, pairs.column("local_date").to_pylist())
+    return sorted(zip(pairs.column("store_id").to_pylist(), days, strict=True))
+
+
+# --- SQL Server --------------------------------------------------------------------------
+_SET = ", ".join(f"target.{c} = source.{c}" for c in FACT_COLUMN_NAMES if c not in KEY)
+_SOURCE = ", ".join(f"source.{c}" for c in FACT_COLUMN_NAMES)
+_MATCH = "target.transaction_id = source.transaction_id AND target.line_number = source.line_number"
+
+MSSQL_LOAD = {
+    "lock": "EXEC sp_getapplock @Resource = 'scout_load', @LockMode = 'Exclusive', "
+    "@LockOwner = 'Transaction', @LockTimeout = 600000",
+    "stage": f"SELECT TOP 0 {_COLUMNS} INTO #load_stage FROM {FACT}; "
+    "CREATE TABLE #load_changes (action NVARCHAR(10) NOT NULL, old_store NVARCHAR(32) NULL, "
+    "old_date DATE NULL, new_store NVARCHAR(32) NOT NULL, new_date DATE NOT NULL)",
+    "fill": f"INSERT INTO #load_stage ({_COLUMNS}) VALUES ({', '.join('?' * len(FACT_COLUMN_NAMES))})",
+    "history": f"INSERT INTO {HISTORY} ({_COLUMNS}, replaced_by_batch, replaced_at) "
+    f"SELECT {', '.join(f'target.{c}' for c in FACT_COLUMN_NAMES)}, ?, ? FROM {FACT} AS target "
+    f"JOIN #load_stage AS source ON {_MATCH} WHERE target.content_hash <> source.content_hash",
+    "merge": f"MERGE {FACT} WITH (HOLDLOCK) AS target USING #load_stage AS source ON {_MATCH} "
+    f"WHEN MATCHED AND target.content_hash <> source.content_hash THEN UPDATE SET {_SET} "
+    f"WHEN NOT MATCHED BY TARGET THEN INSERT ({_COLUMNS}) VALUES ({_SOURCE}) "
+    "OUTPUT $action, deleted.store_id, deleted.local_date, inserted.store_id, inserted.local_date "
+    "INTO #load_changes;",
+    "counts": "SELECT action, COUNT(*) FROM #load_changes GROUP BY action",
+    "touched": "SELECT new_store, new_date FROM #load_changes UNION "
+    "SELECT old_store, old_date FROM #load_changes WHERE action = 'UPDATE'",
+    "drop": "DROP TABLE #load_stage; DROP TABLE #load_changes",
+}
+
+
+def _load_mssql(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -> LoadResult:
+    """Stage into a temp table (pyodbc ``fast_executemany``), copy changed lines to history, then
+    one ``MERGE`` whose OUTPUT says what it inserted and updated. Runs only against Azure SQL: the
+    tests check the statements, since no SQL Server runs here."""
+    rows = storage_table(df, temporal_as_text=False)
+    stamp = pd.Timestamp(_sql_timestamp(now)).to_pydatetime()
+    with engine.begin() as conn:
+        conn.exec_driver_sql(MSSQL_LOAD["lock"])
+        conn.exec_driver_sql(MSSQL_LOAD["stage"])
+        conn.exec_driver_sql(
+            MSSQL_LOAD["fill"], list(zip(*(c.to_pylist() for c in rows.columns), strict=True))
+        )
+        conn.exec_driver_sql(MSSQL_LOAD["history"], (batch_id, stamp))
+        conn.exec_driver_sql(MSSQL_LOAD["merge"])
+        counts = dict(conn.exec_driver_sql(MSSQL_LOAD["counts"]).all())
+        touched = sorted(
+            (str(store), day) for store, day in conn.exec_driver_sql(MSSQL_LOAD["touched"]).all()
+        )
+        conn.exec_driver_sql(MSSQL_LOAD["drop"])
+    inserted, updated = counts.get("INSERT", 0), counts.get("UPDATE", 0)
+    return LoadResult(inserted, updated, len(df) - inserted - updated, touched)
