@@ -11,7 +11,7 @@ import asyncio
 import azure.durable_functions as df
 import azure.functions as func
 
-from functions._http import handle, handle_async, json_response
+from functions._http import _authorize, handle, handle_async, json_response
 from functions.etl import start_if_missing
 from shared import ingest
 from shared.auth.principal import ROLE_ADMIN, ROLE_INGEST, Principal
@@ -33,15 +33,17 @@ async def _accept(
         params=dict(req.params),
     )
 
-    async def run(principal: Principal | None) -> func.HttpResponse:
-        assert principal is not None
+    async def run(_: Principal | None) -> func.HttpResponse:
+        # Authorised off the event loop: validating a token may fetch the JWKS over HTTP, and on
+        # the local host that is this very server (handle_async would authorise on the loop).
+        principal = _who(await asyncio.to_thread(_authorize, req, WRITERS))
         engine = await asyncio.to_thread(ensure_schema)
         answer = await ingest.accept(
             engine, principal, request, lambda batch_id: start_if_missing(client, batch_id)
         )
         return json_response(answer.body, answer.status, answer.headers)
 
-    return await handle_async(req, run, roles=WRITERS)
+    return await handle_async(req, run, roles=None)
 
 
 @bp.route(route="ingest/transactions", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
