@@ -1,0 +1,87 @@
+"""History events and action types of the Durable Task protocol (the codes the Python SDK reads)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
+
+
+class EventType(IntEnum):
+    EXECUTION_STARTED = 0
+    EXECUTION_COMPLETED = 1
+    EXECUTION_FAILED = 2
+    EXECUTION_TERMINATED = 3
+    TASK_SCHEDULED = 4
+    TASK_COMPLETED = 5
+    TASK_FAILED = 6
+    SUB_ORCHESTRATION_CREATED = 7
+    SUB_ORCHESTRATION_COMPLETED = 8
+    SUB_ORCHESTRATION_FAILED = 9
+    TIMER_CREATED = 10
+    TIMER_FIRED = 11
+    ORCHESTRATOR_STARTED = 12
+    ORCHESTRATOR_COMPLETED = 13
+    EVENT_SENT = 14
+    EVENT_RAISED = 15
+    CONTINUE_AS_NEW = 16
+
+
+class ActionType(IntEnum):
+    CALL_ACTIVITY = 0
+    CALL_ACTIVITY_WITH_RETRY = 1
+    CALL_SUB_ORCHESTRATOR = 2
+    CALL_SUB_ORCHESTRATOR_WITH_RETRY = 3
+    CONTINUE_AS_NEW = 4
+    CREATE_TIMER = 5
+    WAIT_FOR_EXTERNAL_EVENT = 6
+    CALL_ENTITY = 7
+    CALL_HTTP = 8
+    SIGNAL_ENTITY = 9
+    WHEN_ANY = 11
+    WHEN_ALL = 12
+
+
+class RuntimeStatus:
+    PENDING = "Pending"
+    RUNNING = "Running"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    TERMINATED = "Terminated"
+    FINAL = frozenset({COMPLETED, FAILED, TERMINATED})
+
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_time(moment: datetime) -> str:
+    """Fixed-width UTC text, so stored times also sort correctly as strings."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    cleaned = text.rstrip("Z")
+    if "." in cleaned:
+        head, frac = cleaned.split(".", 1)
+        cleaned = f"{head}.{(frac + '000000')[:6]}"
+    else:
+        cleaned += ".000000"
+    cleaned = cleaned.split("+")[0]
+    return datetime.strptime(cleaned, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+
+
+def event(kind: EventType, timestamp: str, event_id: int = -1, **fields: Any) -> dict[str, Any]:
+    return {"EventType": int(kind), "EventId": event_id, "IsPlayed": False, "Timestamp": timestamp, **fields}
+
+
+def flatten_actions(actions: list[Any]) -> list[dict[str, Any]]:
+    """The SDK's action list in the order its tasks took sequence numbers (compound actions opened)."""
+    flat: list[dict[str, Any]] = []
+    for item in actions:
+        if isinstance(item, list):
+            flat.extend(flatten_actions(item))
+        elif item.get("actionType") in (ActionType.WHEN_ALL, ActionType.WHEN_ANY):
+            flat.extend(flatten_actions(item.get("compoundActions") or []))
+        else:
+            flat.append(item)
+    return flat

@@ -1,0 +1,158 @@
+"""The workers around the task hub: one orchestrator dispatcher thread (episodes are short and
+must not interleave per instance) and a bounded pool of activity threads.
+
+Activities are at-least-once: a work item is deleted only in the transaction that records its
+result, so an activity running when the host dies runs again after restart, and one whose
+result was recorded is never run again.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import traceback
+from datetime import timedelta
+from typing import Any
+
+import azure.functions as func
+from azure.functions import meta
+from azure.functions.durable_functions import ActivityTriggerConverter
+
+from shared.telemetry import get_logger
+
+from ..discovery import FunctionIndex
+from ..invoke import Invoker
+from ..schedules import utcnow
+from .episode import run_episode
+from .events import EventType, event, format_time, parse_time
+from .store import TaskHubStore, WorkItem
+
+log = get_logger("local_host.durable")
+IDLE_POLL_SECONDS = 1.0
+
+
+class DurableRuntime:
+    def __init__(self, store: TaskHubStore, index: FunctionIndex, invoker: Invoker, max_activities: int = 4):
+        self.store = store
+        self.index = index
+        self.invoker = invoker
+        self.max_activities = max(1, max_activities)
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._work: queue.Queue[WorkItem | None] = queue.Queue()
+        self._inflight: set[int] = set()
+        self._inflight_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self._threads.append(threading.Thread(target=self._orchestrate, name="orchestrator", daemon=True))
+        for n in range(self.max_activities):
+            self._threads.append(threading.Thread(target=self._activities, name=f"activity-{n}", daemon=True))
+        for thread in self._threads:
+            thread.start()
+        resumed = self.store.pending_work()
+        for item in resumed:
+            self._submit(item)
+        if resumed:
+            log.info("resuming activity work left by the previous run", extra={"work_items": len(resumed)})
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, grace_seconds: float = 10.0) -> list[str]:
+        """Stop taking work; wait up to ``grace_seconds`` for running episodes and activities.
+        Returns the names of threads abandoned mid-work: their work items stay queued for next start."""
+        self._stopping.set()
+        self._wake.set()
+        for _ in range(self.max_activities):
+            self._work.put(None)
+        deadline = utcnow() + timedelta(seconds=grace_seconds)
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, (deadline - utcnow()).total_seconds()))
+        return [t.name for t in self._threads if t.is_alive()]
+
+    # --- orchestrations ----------------------------------------------------------------------
+    def _orchestrate(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            now = format_time(utcnow())
+            ready = self.store.ready_instances(now)
+            for instance_id in ready:
+                if self._stopping.is_set():
+                    return
+                try:
+                    self._run_episode(instance_id, now)
+                except Exception:  # noqa: BLE001 - one broken instance must not stop the others
+                    log.exception("episode failed", extra={"instance_id": instance_id})
+            if not ready:
+                self._wake.wait(self._idle_timeout())
+
+    def _idle_timeout(self) -> float:
+        upcoming = self.store.next_visible_at()
+        if not upcoming:
+            return IDLE_POLL_SECONDS
+        wait = (parse_time(upcoming) - utcnow()).total_seconds()
+        return min(IDLE_POLL_SECONDS, max(0.005, wait))
+
+    def _run_episode(self, instance_id: str, now: str) -> None:
+        instance = self.store.instance(instance_id)
+        inbox = self.store.ready_inbox(instance_id, now)
+        if instance is None or instance.is_final:
+            self.store.drop_inbox([item.id for item in inbox])
+            return
+        info = self.index.orchestrator(instance.name)
+
+        def run(body: str) -> str:
+            if info is None:
+                raise LookupError(f"orchestrator function {instance.name!r} is not registered")
+            return str(
+                self.invoker.call_blocking(info, func.OrchestrationContext(body), instance_id=instance_id)
+            )
+
+        changes = run_episode(instance, self.store.history(instance_id), inbox, now, run)
+        for item in self.store.commit_episode(changes):
+            self._submit(item)
+
+    # --- activities --------------------------------------------------------------------------
+    def _submit(self, item: WorkItem) -> None:
+        with self._inflight_lock:
+            if item.id in self._inflight:
+                return
+            self._inflight.add(item.id)
+        self._work.put(item)
+
+    def _activities(self) -> None:
+        while True:
+            item = self._work.get()
+            if item is None or self._stopping.is_set():
+                return
+            try:
+                self._run_activity(item)
+            finally:
+                with self._inflight_lock:
+                    self._inflight.discard(item.id)
+
+    def _run_activity(self, item: WorkItem) -> None:
+        info = self.index.activity(item.name)
+        fields: dict[str, Any] = {"instance_id": item.instance_id, "task_id": item.task_id}
+        try:
+            if info is None:
+                raise LookupError(f"activity function {item.name!r} is not registered")
+            value = None
+            if item.input is not None:
+                value = ActivityTriggerConverter.decode(meta.Datum(item.input, "json"), trigger_metadata=None)
+            result = self.invoker.call_blocking(info, value, **fields)
+            encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
+            done = event(
+                EventType.TASK_COMPLETED, format_time(utcnow()), TaskScheduledId=item.task_id, Result=encoded
+            )
+        except Exception as exc:  # noqa: BLE001 - an activity failure is the task's outcome
+            done = event(
+                EventType.TASK_FAILED,
+                format_time(utcnow()),
+                TaskScheduledId=item.task_id,
+                Reason=f"Activity function '{item.name}' failed: {type(exc).__name__}: {exc}",
+                Details="".join(traceback.format_exception(exc))[-4000:],
+            )
+        if self.store.complete_work(item, done, format_time(utcnow())):
+            self._wake.set()

@@ -1,0 +1,199 @@
+"""The host process: a Starlette app on uvicorn serving HTTP triggers under ``/api``, the durable
+HTTP API, the admin API, the development issuer and ``static_web/``; plus timers and the durable
+runtime, started and stopped with the server's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from shared.telemetry import get_logger
+
+from .discovery import FunctionIndex, HttpRoute
+from .durable.api import DurableApi
+from .durable.runtime import DurableRuntime
+from .durable.store import TaskHubStore
+from .http_mapping import to_http_request, to_response
+from .invoke import Invoker
+from .keys import HostKeys
+from .settings import dev_auth_enabled, issuer_url
+from .timers import TimerService
+
+log = get_logger("local_host")
+HEALTH_WAIT_SECONDS = 120.0
+
+
+@dataclass
+class HostConfig:
+    index: FunctionIndex
+    keys: HostKeys
+    data_dir: Path
+    port: int
+    load_sample: bool = False
+    max_activities: int = 4
+    shutdown_grace_seconds: float = 10.0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def build_app(config: HostConfig) -> Starlette:
+    index, keys = config.index, config.keys
+    store = TaskHubStore(config.data_dir / "durable.db")
+    durable_api: DurableApi | None = None
+    invoker = Invoker(lambda: durable_api.client_binding() if durable_api else "{}")
+    runtime = DurableRuntime(store, index, invoker, config.max_activities)
+    durable_api = DurableApi(store, keys, config.base_url, runtime.wake)
+    timers = TimerService(index.of_type("timerTrigger"), invoker, store)
+
+    async def http_trigger(request: Request) -> Response:
+        route, params = index.route_for(request.method, request.path_params["path"])
+        if not isinstance(route, HttpRoute):
+            return Response(status_code=405 if params else 404)
+        if not _allowed(route.auth_level, request, keys):
+            return Response(status_code=401)
+        req = await to_http_request(request, params)
+        try:
+            result = await invoker.call_async(
+                route.function, req, http_method=request.method, route=route.template
+            )
+        except Exception:  # noqa: BLE001 - logged by the invocation line; Azure answers an empty 500
+            return Response(status_code=500)
+        return to_response(result)
+
+    async def host_status(_request: Request) -> Response:
+        return JSONResponse({"state": "Running", "functions": len(index.functions)})
+
+    async def list_functions(request: Request) -> Response:
+        if not keys.is_master(_supplied_key(request)):
+            return Response(status_code=401)
+        return JSONResponse(
+            [
+                {"name": f.name, "trigger": f.trigger_type, "bindings": f.bindings}
+                for f in index.functions.values()
+            ]
+        )
+
+    async def run_function(request: Request) -> Response:
+        """Azure's admin API: run a non-HTTP function now (timers; the tests fire them this way)."""
+        if not keys.is_master(_supplied_key(request)):
+            return Response(status_code=401)
+        info = index.functions.get(request.path_params["name"])
+        if info is None:
+            return Response(status_code=404)
+        if info.trigger_type != "timerTrigger":
+            return JSONResponse({"message": f"{info.trigger_type} functions cannot be run this way"}, 400)
+        asyncio.create_task(timers.fire(info, past_due=False, source="admin"))
+        return Response(status_code=202)
+
+    async def openid_configuration(_request: Request) -> Response:
+        from shared.auth import dev_issuer
+
+        return JSONResponse(dev_issuer.openid_configuration(issuer_url(config.port)))
+
+    async def issuer_keys(_request: Request) -> Response:
+        from shared.auth import dev_issuer
+
+        return JSONResponse(await asyncio.to_thread(dev_issuer.jwks))
+
+    async def dashboard_token(_request: Request) -> Response:
+        from shared.auth import dev_issuer
+
+        token = await asyncio.to_thread(dev_issuer.mint_token, ["Dashboard.Read"], subject="dev-dashboard")
+        return JSONResponse({"access_token": token}, headers={"Cache-Control": "no-store"})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        invoker.loop = asyncio.get_running_loop()
+        runtime.start()
+        timers.start()
+        log.info(
+            "host started",
+            extra={
+                "base_url": config.base_url,
+                "functions": sorted(index.functions),
+                "data_dir": str(config.data_dir),
+            },
+        )
+        if config.load_sample:
+            threading.Thread(target=_load_sample, args=(config,), name="load-sample", daemon=True).start()
+        try:
+            yield
+        finally:
+            await timers.stop()
+            abandoned = await asyncio.to_thread(runtime.stop, config.shutdown_grace_seconds)
+            store.close()
+            log.info("host stopped", extra={"abandoned_workers": abandoned})
+
+    routes: list[Route | Mount] = [
+        Route("/admin/host/status", host_status, methods=["GET"]),
+        Route("/admin/functions", list_functions, methods=["GET"]),
+        Route("/admin/functions/{name}", run_function, methods=["POST"]),
+        *durable_api.routes(),
+        Route("/api/{path:path}", http_trigger, methods=_METHODS),
+        Route("/api", http_trigger, methods=_METHODS),
+    ]
+    if dev_auth_enabled():
+        routes += [
+            Route("/dev-issuer/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
+            Route("/dev-issuer/keys", issuer_keys, methods=["GET"]),
+            Route("/dev-issuer/dashboard-token", dashboard_token, methods=["GET"]),
+        ]
+    routes.append(
+        Mount("/", app=StaticFiles(directory=index.app_dir / "static_web", html=True, check_dir=False))
+    )
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _supplied_key(request: Request) -> str | None:
+    return request.query_params.get("code") or request.headers.get("x-functions-key")
+
+
+def _allowed(auth_level: str, request: Request, keys: HostKeys) -> bool:
+    if auth_level == "ANONYMOUS":
+        return True
+    supplied = _supplied_key(request)
+    if auth_level == "ADMIN":
+        return keys.is_master(supplied)
+    return keys.is_function_key(supplied)
+
+
+def _load_sample(config: HostConfig) -> None:
+    """``--load-sample``: once ``/api/health`` answers 200, load the sample through the real API."""
+    if importlib.util.find_spec("local_host.sample") is None:
+        log.warning("--load-sample: local_host/sample.py is not there yet; serving without sample data")
+        return
+    deadline = time.monotonic() + HEALTH_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{config.base_url}/api/health", timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    else:
+        log.error("--load-sample: /api/health did not answer 200; sample not loaded")
+        return
+    from local_host import sample  # type: ignore[attr-defined]
+
+    try:
+        sample.load_sample(config.base_url, config.keys.default_function_key, config.data_dir)
+    except Exception:  # noqa: BLE001 - the host keeps serving without sample data
+        log.exception("--load-sample failed")

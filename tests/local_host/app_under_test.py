@@ -1,0 +1,181 @@
+"""A small Function App for the local host's own tests: one of each trigger the host must run.
+
+Activities append a line to ``{SCOUT_DATA_DIR}/executions.log`` so tests count real executions;
+``slow`` waits until the file ``{SCOUT_DATA_DIR}/release-slow`` exists, so a test can kill the
+host while it runs.
+"""
+
+import asyncio
+import json
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import azure.durable_functions as df
+import azure.functions as func
+
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=100, max_number_of_attempts=4)
+
+
+def data_dir() -> Path:
+    return Path(os.environ["SCOUT_DATA_DIR"])
+
+
+def record(line: str) -> None:
+    with (data_dir() / "executions.log").open("a") as fh:
+        fh.write(line + "\n")
+
+
+def executions(prefix: str) -> int:
+    path = data_dir() / "executions.log"
+    return sum(1 for line in path.read_text().splitlines() if line.startswith(prefix)) if path.exists() else 0
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+@app.route(route="echo/{id:int}/{name?}", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def echo(req: func.HttpRequest) -> func.HttpResponse:
+    body = {
+        "method": req.method,
+        "route": dict(req.route_params),
+        "params": dict(req.params),
+        "header": req.headers.get("x-test"),
+        "body": req.get_body().decode(),
+    }
+    return func.HttpResponse(
+        json.dumps(body), status_code=201, mimetype="application/json", headers={"X-Echo": "1"}
+    )
+
+
+@app.route(route="keyed", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def keyed(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse("function level ok")
+
+
+@app.route(route="admin-only", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+def admin_only(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse("admin level ok")
+
+
+@app.route(route="sleep", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def sleep(req: func.HttpRequest) -> func.HttpResponse:
+    time.sleep(float(req.params.get("s", "0.5")))
+    return func.HttpResponse("slept")
+
+
+@app.route(route="async-sleep", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def async_sleep(req: func.HttpRequest) -> func.HttpResponse:
+    await asyncio.sleep(float(req.params.get("s", "0.5")))
+    return func.HttpResponse("slept")
+
+
+@app.route(route="boom", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def boom(req: func.HttpRequest) -> func.HttpResponse:
+    raise RuntimeError("boom")
+
+
+@app.route(route="start/{name}/{instance?}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@app.durable_client_input(client_name="client")
+async def start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    body = req.get_body()
+    instance_id = await client.start_new(
+        req.route_params["name"], req.route_params.get("instance"), json.loads(body) if body else None
+    )
+    return client.create_check_status_response(req, instance_id)
+
+
+@app.route(route="raise/{instance}/{event}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@app.durable_client_input(client_name="client")
+async def raise_event(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    await client.raise_event(
+        req.route_params["instance"], req.route_params["event"], json.loads(req.get_body())
+    )
+    return func.HttpResponse(status_code=202)
+
+
+@app.route(route="status/{instance}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@app.durable_client_input(client_name="client")
+async def status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    found = await client.get_status(req.route_params["instance"])
+    body = {"status": found.runtime_status.value if found.runtime_status else None, "output": found.output}
+    return func.HttpResponse(json.dumps(body), mimetype="application/json")
+
+
+# --- timer -------------------------------------------------------------------------------------
+@app.timer_trigger(schedule="*/2 * * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
+def tick(timer: func.TimerRequest) -> None:
+    record(f"tick past_due={timer.past_due}")
+
+
+# --- orchestrations ----------------------------------------------------------------------------
+@app.orchestration_trigger(context_name="context")
+def pipeline(context: df.DurableOrchestrationContext):
+    """3 chained activities, a fan-out of 10, and an activity that fails twice then succeeds."""
+    first = yield context.call_activity("add_one", 1)
+    second = yield context.call_activity("add_one", first)
+    third = yield context.call_activity("slow", second)
+    context.set_custom_status({"stage": "fan-out"})
+    squares = yield context.task_all([context.call_activity("square", i) for i in range(10)])
+    flaky = yield context.call_activity_with_retry("flaky", RETRY, context.instance_id)
+    return {"chain": [first, second, third], "squares": squares, "flaky": flaky}
+
+
+@app.orchestration_trigger(context_name="context")
+def approval(context: df.DurableOrchestrationContext):
+    decision = yield context.wait_for_external_event("decision")
+    return {"decision": decision}
+
+
+@app.orchestration_trigger(context_name="context")
+def napper(context: df.DurableOrchestrationContext):
+    yield context.create_timer(context.current_utc_datetime + timedelta(seconds=1))
+    return "rested"
+
+
+@app.orchestration_trigger(context_name="context")
+def parent(context: df.DurableOrchestrationContext):
+    child = yield context.call_sub_orchestrator("napper")
+    return {"child": child}
+
+
+@app.orchestration_trigger(context_name="context")
+def doomed(context: df.DurableOrchestrationContext):
+    yield context.call_activity_with_retry("always_fails", df.RetryOptions(50, 2), None)
+    return "unreachable"
+
+
+@app.activity_trigger(input_name="value")
+def add_one(value: int) -> int:
+    record(f"add_one {value}")
+    return value + 1
+
+
+@app.activity_trigger(input_name="value")
+def square(value: int) -> int:
+    record(f"square {value}")
+    return value * value
+
+
+@app.activity_trigger(input_name="value")
+def slow(value: int) -> int:
+    record(f"slow-start {value}")
+    deadline = time.monotonic() + 60
+    while not (data_dir() / "release-slow").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    record(f"slow-end {value}")
+    return value * 10
+
+
+@app.activity_trigger(input_name="key")
+def flaky(key: str) -> str:
+    record(f"flaky {key}")
+    if executions(f"flaky {key}") < 3:
+        raise RuntimeError("transient failure")
+    return "recovered"
+
+
+@app.activity_trigger(input_name="unused")
+def always_fails(unused: None) -> None:
+    record("always_fails")
+    raise ValueError("permanent failure")
