@@ -177,7 +177,7 @@ class FolderBlobStore:
             path.unlink()
 
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
-        for container in CONTAINERS:
+        for container in sorted(CONTAINERS):
             top = container + "/"
             if not (top.startswith(prefix) or prefix.startswith(top)):
                 continue
@@ -187,7 +187,8 @@ class FolderBlobStore:
 
     def _walk(self, folder: Path, prefix: str) -> Iterator[BlobInfo]:
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            # Name order of full blob names: a folder's entries sort as "folder/...".
+            entries = sorted(os.scandir(folder), key=lambda e: e.name + "/" if e.is_dir() else e.name)
         except (FileNotFoundError, NotADirectoryError):
             return
         for entry in entries:
@@ -298,7 +299,7 @@ class AzureBlobStore:
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
         from azure.core.exceptions import ResourceNotFoundError
 
-        for container in CONTAINERS:
+        for container in sorted(CONTAINERS):
             top = container + "/"
             if not (top.startswith(prefix) or prefix.startswith(top)):
                 continue

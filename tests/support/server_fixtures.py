@@ -49,10 +49,10 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> Non
     raise RuntimeError(f"{what} did not listen on port {port} within {START_TIMEOUT_S} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], graceful_s: float = 10) -> None:
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=graceful_s)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
@@ -78,7 +78,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f"BlobEndpoint=http://127.0.0.1:{port}/{DEV_ACCOUNT};"
         )
     finally:
-        _stop(process)
+        _stop(process, graceful_s=0)  # Azurite waits for idle keep-alive clients; its data is throwaway
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
