@@ -1,0 +1,174 @@
+"""Answer a grouped question from the smallest summary table that can, else from the fact table.
+
+A date range is cut into whole months (month tables) and ragged edges (day tables) unless the
+question groups by day or week. For each piece the planner picks the table with the fewest
+estimated rows that has every dimension the question groups or filters by, and on which its
+measures stay exact: distinct transactions are only summed over a line-level dimension
+(category, brand, SKU) when the filters pin it to one value. The pieces' answers are added up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from shared.analytics.calendar import month_end, split_by_months
+from shared.analytics.sources import FactSource, Scope, Source, SummarySource
+from shared.analytics.summary_tables import (
+    DETERMINED_BY,
+    INTEGER_MEASURES,
+    LINE_DIMENSIONS,
+    SPECS,
+    SummarySpec,
+)
+
+PERIOD_DIMS = frozenset({"local_date", "week", "month"})
+DISTINCT_MEASURES = frozenset({"transactions", "discounted_transactions"})
+DAY_ONLY_MEASURES = frozenset({"last_date", "first_date"})
+# Rough rows per (month, region) for each dimension, to rank candidate tables by size.
+_DIM_WEIGHT = {
+    "local_date": 30,
+    "store_id": 30,
+    "category": 10,
+    "brand": 50,
+    "sku": 200,
+    "weekday": 1,
+    "local_hour": 14,
+    "payment_method": 6,
+    "size_bucket": 6,
+    "value_bucket": 7,
+    "customer_key": 500,
+    "age_band": 1,
+    "gender": 1,
+    "loyalty_tier": 1,
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    dims: tuple[str, ...]
+    measures: tuple[str, ...]
+    scope: Scope
+    identified_only: bool = False  # lines with a customer key only
+    from_fact: bool = False  # skip the summaries (the benchmark's baseline)
+
+
+@dataclass(frozen=True)
+class Piece:
+    scope: Scope
+    source: Source
+    table: str  # summary table name or "fact_sales_line"
+
+
+def _size(spec: SummarySpec) -> int:
+    size = 1
+    for dim in spec.dims:
+        size *= _DIM_WEIGHT.get(dim, 1)
+    return size
+
+
+def _needed_dims(question: Question) -> set[str]:
+    needed = {d for d in question.dims if d not in PERIOD_DIMS}
+    scope = question.scope
+    if scope.stores is not None:
+        needed.add("store_id")
+    if scope.categories is not None:
+        needed.add("category")
+    if scope.brands is not None:
+        needed.add("brand")
+    return needed
+
+
+def _can_answer(spec: SummarySpec, question: Question, day_level: bool) -> bool:
+    columns = set(spec.dims)
+    if (spec.time_dim == "local_date") != day_level or spec.only_identified != question.identified_only:
+        return False
+    if not day_level and set(question.measures) & DAY_ONLY_MEASURES:
+        return False
+    if question.scope.regions is not None and not columns & {"region", "store_id"}:
+        return False
+    if "region" in question.dims and not columns & {"region", "store_id"}:
+        return False
+    if not _needed_dims(question) - {"region"} <= columns:
+        return False
+    if set(question.measures) & DISTINCT_MEASURES:
+        kept = set(question.dims)
+        for determinant in kept & DETERMINED_BY.keys():
+            kept |= DETERMINED_BY[determinant]
+        for dim in (columns & LINE_DIMENSIONS) - kept:
+            if not question.scope.single(dim):
+                return False
+    return True
+
+
+def _source_for(question: Question, scope: Scope, day_level: bool) -> Piece:
+    if not question.from_fact:
+        candidates = [s for s in SPECS if _can_answer(s, question, day_level)]
+        if candidates:
+            spec = min(candidates, key=_size)
+            return Piece(scope, SummarySource(spec.table, question.dims), spec.name)
+    return Piece(
+        scope, FactSource(question.dims, scope, only_identified=question.identified_only), "fact_sales_line"
+    )
+
+
+def plan(question: Question) -> list[Piece]:
+    scope = question.scope
+    day_only = set(question.measures) & DAY_ONLY_MEASURES or {"local_date", "week"} & set(question.dims)
+    if question.from_fact or day_only:
+        return [_source_for(question, scope, True)]
+    day_ranges, months = split_by_months(scope.date_from, scope.date_to)
+    pieces = [_source_for(question, replace(scope, date_from=a, date_to=b), True) for a, b in day_ranges]
+    if months:
+        month_scope = replace(scope, date_from=months[0], date_to=month_end(months[-1]), months=months)
+        pieces.append(_source_for(question, month_scope, False))
+    return pieces
+
+
+def _combine(name: str, a: Any, b: Any) -> Any:
+    if name == "last_date":
+        return max(a, b)
+    if name == "first_date":
+        return min(a, b)
+    return a + b
+
+
+def _value(name: str, raw: Any) -> Any:
+    if name in DAY_ONLY_MEASURES:
+        return date.fromisoformat(raw) if isinstance(raw, str) else raw
+    if raw is None:
+        return 0 if name in INTEGER_MEASURES else 0.0
+    return int(raw) if name in INTEGER_MEASURES else float(raw)
+
+
+def ask(conn: Connection, question: Question) -> list[dict[str, Any]]:
+    """Rows of ``question.dims`` + ``question.measures``; groups with no lines are absent."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for piece in plan(question):
+        query = piece.source.grouped(question.dims, question.measures, piece.scope)
+        for row in conn.execute(query):
+            values = row._mapping
+            if not any(values[m] for m in question.measures):
+                continue  # a total over no lines
+            key = tuple(values[d] for d in question.dims)
+            measures = {m: _value(m, values[m]) for m in question.measures}
+            found = merged.get(key)
+            if found is None:
+                merged[key] = {**dict(zip(question.dims, key, strict=True)), **measures}
+            else:
+                for m in question.measures:
+                    found[m] = _combine(m, found[m], measures[m])
+    return list(merged.values())
+
+
+def total(conn: Connection, question: Question) -> dict[str, Any]:
+    """The measures of an ungrouped question; zeros when no line matches."""
+    rows = ask(conn, replace(question, dims=()))
+    return rows[0] if rows else {m: _value(m, None) for m in question.measures}
+
+
+def tables_used(question: Question) -> list[str]:
+    return [piece.table for piece in plan(question)]

@@ -1,0 +1,170 @@
+"""``/api/products``: category and brand shares, top/bottom SKUs, Pareto, category x region, and
+the product pairs bought together most (support, confidence, lift)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from shared.analytics.context import Context
+from shared.analytics.models import (
+    CategoryRegionCell,
+    Pareto,
+    ParetoPoint,
+    ProductPair,
+    ProductsResponse,
+    Share,
+    SkuRank,
+)
+from shared.analytics.sources import stores_in_regions
+from shared.db.tables import dim_product, fact_sales_line
+
+PARETO_SHARE = 0.8
+PARETO_POINTS = 100
+MIN_PAIR_TRANSACTIONS = 2  # a pair seen once says nothing about buying together
+
+
+def shares(rows: list[dict[str, Any]], dim: str) -> list[Share]:
+    revenue = sum(r["revenue"] for r in rows)
+    return sorted(
+        (
+            Share(
+                name=str(r[dim]),
+                revenue=r["revenue"],
+                units=r["units"],
+                transactions=r["transactions"],
+                share=r["revenue"] / revenue if revenue else 0.0,
+            )
+            for r in rows
+        ),
+        key=lambda s: (-s.revenue, s.name),
+    )
+
+
+def _names(ctx: Context, skus: set[str]) -> dict[str, str]:
+    if not skus:
+        return {}
+    query = select(dim_product.c.sku, dim_product.c.product_name).where(dim_product.c.sku.in_(sorted(skus)))
+    return dict(ctx.conn.execute(query).all())  # type: ignore[arg-type]
+
+
+def pareto(revenues: list[float]) -> Pareto:
+    ordered = sorted(revenues, reverse=True)
+    total = sum(ordered)
+    cumulative, running = [], 0.0
+    for value in ordered:
+        running += value
+        cumulative.append(running / total if total else 0.0)
+    needed = next((i + 1 for i, c in enumerate(cumulative) if c >= PARETO_SHARE - 1e-12), len(ordered))
+    step = max(1, -(-len(ordered) // PARETO_POINTS))
+    ranks = sorted({*range(step, len(ordered) + 1, step), len(ordered)} - {0})
+    return Pareto(
+        sku_count=len(ordered),
+        skus_for_80pct=needed if ordered else 0,
+        share_of_skus=needed / len(ordered) if ordered else None,
+        curve=[ParetoPoint(rank=r, cumulative_share=cumulative[r - 1]) for r in ranks],
+    )
+
+
+def pair_counts(ctx: Context) -> dict[tuple[str, str], int]:
+    """Transactions in scope containing both SKUs of a pair (lines matching the filters)."""
+    a, b = fact_sales_line.alias("a"), fact_sales_line.alias("b")
+    scope = ctx.scope
+    conditions = [a.c.local_date >= scope.date_from, a.c.local_date <= scope.date_to, b.c.sku > a.c.sku]
+    for alias in (a, b):
+        if scope.categories is not None:
+            conditions.append(alias.c.category.in_(list(scope.categories)))
+        if scope.brands is not None:
+            conditions.append(alias.c.brand.in_(list(scope.brands)))
+    if scope.stores is not None:
+        conditions.append(a.c.store_id.in_(list(scope.stores)))
+    if scope.regions is not None:
+        conditions.append(a.c.store_id.in_(stores_in_regions(scope.regions)))
+    count = func.count(func.distinct(a.c.transaction_id))
+    query = (
+        select(a.c.sku, b.c.sku, count)
+        .select_from(a.join(b, b.c.transaction_id == a.c.transaction_id))
+        .where(and_(*conditions))
+        .group_by(a.c.sku, b.c.sku)
+        .having(count >= MIN_PAIR_TRANSACTIONS)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in ctx.conn.execute(query)}
+
+
+def products(ctx: Context) -> ProductsResponse:
+    top, sku_sort, pair_sort = ctx.options["top"], ctx.options["sku_sort"], ctx.options["pair_sort"]
+    measures = ("revenue", "units", "transactions")
+    sku_rows = ctx.rows(("sku", "brand", "category"), measures)
+    names = _names(ctx, {r["sku"] for r in sku_rows})
+    total_revenue = sum(r["revenue"] for r in sku_rows)
+
+    def ranked(rows: list[dict[str, Any]]) -> list[SkuRank]:
+        return [
+            SkuRank(
+                rank=i + 1,
+                sku=r["sku"],
+                product_name=names.get(r["sku"], r["sku"]),
+                brand=r["brand"],
+                category=r["category"],
+                revenue=r["revenue"],
+                units=r["units"],
+                share=r["revenue"] / total_revenue if total_revenue else 0.0,
+            )
+            for i, r in enumerate(rows)
+        ]
+
+    by_best = sorted(sku_rows, key=lambda r: (-r[sku_sort], r["sku"]))
+    by_worst = sorted(sku_rows, key=lambda r: (r[sku_sort], r["sku"]))
+    matrix_rows = ctx.rows(("category", "region"), ("revenue",))
+    region_revenue: dict[str, float] = defaultdict(float)
+    for r in matrix_rows:
+        region_revenue[r["region"]] += r["revenue"]
+    basket_transactions = ctx.total(("transactions",))["transactions"]
+    sku_transactions = {r["sku"]: r["transactions"] for r in sku_rows}
+    pairs = []
+    for (sku_a, sku_b), both in pair_counts(ctx).items():
+        n_a, n_b = sku_transactions.get(sku_a, 0), sku_transactions.get(sku_b, 0)
+        if not (n_a and n_b and basket_transactions):
+            continue
+        pairs.append(
+            ProductPair(
+                sku_a=sku_a,
+                sku_b=sku_b,
+                product_a=names.get(sku_a, sku_a),
+                product_b=names.get(sku_b, sku_b),
+                transactions=both,
+                support=both / basket_transactions,
+                confidence=both / n_a,
+                lift=both * basket_transactions / (n_a * n_b),
+            )
+        )
+    pairs.sort(key=lambda p: (-getattr(p, pair_sort), p.sku_a, p.sku_b))
+    return ProductsResponse(
+        filters=ctx.filters,
+        generated_at=ctx.options["generated_at"],
+        top=top,
+        sku_sort=sku_sort,
+        categories=shares(ctx.rows(("category",), measures), "category"),
+        brands=shares(ctx.rows(("brand",), measures), "brand"),
+        top_skus=ranked(by_best[:top]),
+        bottom_skus=ranked(by_worst[:top]),
+        pareto=pareto([r["revenue"] for r in sku_rows]),
+        category_region=sorted(
+            (
+                CategoryRegionCell(
+                    category=r["category"],
+                    region=r["region"],
+                    revenue=r["revenue"],
+                    share_of_region=r["revenue"] / region_revenue[r["region"]]
+                    if region_revenue[r["region"]]
+                    else 0.0,
+                )
+                for r in matrix_rows
+            ),
+            key=lambda c: (c.region, -c.revenue, c.category),
+        ),
+        pairs=pairs[:top],
+        basket_transactions=basket_transactions,
+    )
