@@ -6,6 +6,7 @@ The orchestrator only yields: every SQL and blob touch is in an activity
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import azure.durable_functions as df
@@ -30,7 +31,10 @@ _ACTIVE = {
 
 @bp.orchestration_trigger(context_name="context")
 def etl_orchestrator(context: df.DurableOrchestrationContext) -> Any:
-    batch_id = context.get_input()["batch_id"]
+    given = context.get_input()
+    if isinstance(given, str):  # the SDK's client JSON-encodes the input twice; Azure unwraps one layer
+        given = json.loads(given)
+    batch_id = given["batch_id"]
     outcome: dict[str, Any] = {"batch_id": batch_id, "error": None}
     try:
         context.set_custom_status({"stage": "extract_validate_clean_enrich"})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 
 from shared import batches
 from shared.blobstore import get_blob_store
+from shared.config import get_settings
 from shared.db.engine import ensure_schema
 from shared.db.tables import fact_sales_line, fact_sales_line_history
 from shared.telemetry import get_logger
@@ -30,10 +32,6 @@ log = get_logger("etl")
 
 def processed_blob(batch_id: str) -> str:
     return f"processed/{batch_id}.parquet"
-
-
-def quarantine_blob(batch_id: str) -> str:
-    return f"quarantine/{batch_id}.jsonl"
 
 
 def _payload(payload: Any) -> dict[str, Any]:
@@ -49,8 +47,9 @@ def _batch(engine: Any, batch_id: str) -> dict[str, Any]:
 
 def extract_validate_clean_enrich(payload: Any) -> dict[str, Any]:
     """Raw blob -> clean, enriched fact rows (Parquet) + rejected rows (JSONL); returns counts."""
-    from shared.etl.extract import parse
-    from shared.etl.pipeline import transform, write_quarantine
+    from shared.auth import pseudonym_key
+    from shared.etl.context import ValidationContext
+    from shared.etl.pipeline import load_dimensions, transform, write_quarantine
     from shared.ingest import load_profile
 
     batch_id = _payload(payload)["batch_id"]
@@ -58,26 +57,26 @@ def extract_validate_clean_enrich(payload: Any) -> dict[str, Any]:
     store = get_blob_store()
     batches.mark_processing(engine, batch_id)
     row = _batch(engine, batch_id)
+    received_at = row["created_at"].replace(tzinfo=UTC)  # the batch is judged as of its receipt
+    ctx = ValidationContext.from_settings(
+        get_settings(), received_at, load_dimensions(engine), row["vendor_id"]
+    )
     profile = load_profile(engine, row["mapping_profile"], None)
-    parsed = parse(store.get(row["raw_blob"]), row["source_format"], profile)
+    raw = store.get(row["raw_blob"])
     result = transform(
-        engine, parsed.frame, vendor_id=row["vendor_id"], batch_id=batch_id, now=row["created_at"]
+        raw, row["source_format"], profile, ctx, batch_id=batch_id, pseudonym_key=pseudonym_key()
     )
     buffer = io.BytesIO()
-    result.clean.to_parquet(buffer, index=False)
+    result.fact.to_parquet(buffer, index=False)
     store.put(processed_blob(batch_id), buffer.getvalue(), overwrite=True)
-    rejected_blob = None
-    if result.rejected:
-        rejected_blob = quarantine_blob(batch_id)
-        write_quarantine(store, rejected_blob, result.errors)
     return {
         "batch_id": batch_id,
         "processed_blob": processed_blob(batch_id),
-        "quarantine_blob": rejected_blob,
-        "received": len(parsed.frame),
-        "clean": len(result.clean),
-        "rejected": result.rejected,
-        "duplicate_in_batch": result.duplicates,
+        "quarantine_blob": write_quarantine(store, batch_id, result),
+        "received": result.counts["received"],
+        "clean": result.counts["accepted"],
+        "rejected": result.counts["rejected"],
+        "duplicate_in_batch": result.counts["duplicate"],
     }
 
 

@@ -67,11 +67,11 @@ def test_bad_rows_are_quarantined_with_row_field_and_reason(scout: Scout) -> Non
     assert status["quarantine_url"] == f"/api/ingest/batches/{status['batch_id']}/quarantine"
     reasons = _reasons(_quarantine(scout, status["batch_id"]))
     assert set(reasons) == {2, 3, 4, 5, 6}
-    assert {f for f, _ in reasons[2]} == {"quantity"}
-    assert {f for f, _ in reasons[3]} == {"quantity"}
-    assert {f for f, _ in reasons[4]} == {"timestamp"}
-    assert {f for f, _ in reasons[5]} == {"timestamp"}
-    assert {f for f, _ in reasons[6]} == {"discount"}
+    assert reasons[2] == {("quantity", "invalid_number")}
+    assert ("quantity", "non_positive_quantity") in reasons[3]
+    assert reasons[4] == {("timestamp", "future_timestamp")}
+    assert reasons[5] == {("timestamp", "invalid_timestamp")}
+    assert reasons[6] == {("discount", "discount_exceeds_amount")}
     assert [f["line_number"] for f in scout.facts(txn)] == [1]
 
 
