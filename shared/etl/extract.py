@@ -29,6 +29,7 @@ from defusedxml import ElementTree as SafeET
 
 from shared.errors import ApiError
 from shared.etl.mapping import MappingProfile, apply_mapping
+from shared.etl.timestamps import iso_text
 from shared.schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ROW_COLUMN
 
 FORMATS: tuple[str, ...] = ("json", "ndjson", "csv", "xlsx", "parquet", "xml")
@@ -150,10 +151,8 @@ def _text_frame(records: pd.DataFrame, rows: Any) -> pd.DataFrame:
 
 def _as_text(col: pd.Series) -> pd.Series:
     col = col.reset_index(drop=True)
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return col.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z").astype("str")
-    if pd.api.types.is_datetime64_dtype(col.dtype):
-        return col.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").astype("str")
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return iso_text(col)
     if col.dtype == "object":
         col = col.map(_cell_text, na_action="ignore")
     return col.astype("str")

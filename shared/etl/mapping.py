@@ -20,6 +20,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.errors import ApiError
+from shared.etl.timestamps import iso_text
 from shared.schema import CANONICAL_COLUMNS, NUMERIC_COLUMNS, ROW_COLUMN
 
 _MULTIPLIABLE = ("quantity", "unit_price", "discount")
@@ -157,8 +158,7 @@ def _reformat_timestamps(text: pd.Series, fmt: str, zone: str | None) -> pd.Seri
     parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     if parsed.dt.tz is None and zone:
         parsed = parsed.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-    iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%S%z" if parsed.dt.tz is not None else "%Y-%m-%dT%H:%M:%S")
-    return text.where(parsed.isna(), iso)
+    return text.where(parsed.isna(), iso_text(parsed))
 
 
 _HAS_OFFSET = r"(?:[zZ]|[+-]\d{2}:?\d{2})\s*$"
@@ -170,7 +170,6 @@ def _with_zone(text: pd.Series, zone: str) -> pd.Series:
         return text
     parsed = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
     localized = parsed.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-    iso = localized.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z")
     out = text.copy()
-    out[naive] = text[naive].where(localized.isna(), iso)
+    out[naive] = text[naive].where(localized.isna(), iso_text(localized))
     return out
