@@ -4,10 +4,13 @@ and one structured log line per invocation."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import os
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from shared.telemetry import get_logger
@@ -15,6 +18,8 @@ from shared.telemetry import get_logger
 from .discovery import FunctionInfo
 
 log = get_logger("local_host.invocation")
+# Azure's worker setting for how many sync invocations run at once in one process.
+THREADS = int(os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT") or 32)
 
 
 class Invoker:
@@ -24,6 +29,10 @@ class Invoker:
     def __init__(self, durable_client_binding: Callable[[], str]) -> None:
         self._durable_client_binding = durable_client_binding
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._threads = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="invoke")
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     def kwargs_for(self, info: FunctionInfo, trigger_value: Any) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
@@ -47,7 +56,8 @@ class Invoker:
         with _Invocation(info, log_fields):
             if _is_async(info):
                 return await info.user_function(**kwargs)
-            return await asyncio.to_thread(info.user_function, **kwargs)
+            call = functools.partial(info.user_function, **kwargs)
+            return await asyncio.get_running_loop().run_in_executor(self._threads, call)
 
     def call_blocking(self, info: FunctionInfo, trigger_value: Any, **log_fields: Any) -> Any:
         """From a worker thread: run sync functions here, async ones on the server loop."""

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from shared.telemetry import get_logger
 
@@ -137,6 +138,7 @@ def build_app(config: HostConfig) -> Starlette:
             await timers.stop()
             abandoned = await asyncio.to_thread(runtime.stop, config.shutdown_grace_seconds)
             store.close()
+            invoker.close()
             log.info("host stopped", extra={"abandoned_workers": abandoned})
 
     routes: list[Route | Mount] = [
@@ -153,10 +155,22 @@ def build_app(config: HostConfig) -> Starlette:
             Route("/dev-issuer/keys", issuer_keys, methods=["GET"]),
             Route("/dev-issuer/dashboard-token", dashboard_token, methods=["GET"]),
         ]
-    routes.append(
-        Mount("/", app=StaticFiles(directory=index.app_dir / "static_web", html=True, check_dir=False))
-    )
+    routes.append(Mount("/", app=StaticSite(index.app_dir / "static_web")))
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+class StaticSite:
+    """``static_web/`` at ``/`` (index.html for directories); a plain 404 while the folder is missing."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.files = StaticFiles(directory=directory, html=True, check_dir=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.directory.is_dir():
+            await Response(status_code=404)(scope, receive, send)
+            return
+        await self.files(scope, receive, send)
 
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

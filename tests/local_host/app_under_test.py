@@ -8,6 +8,7 @@ host while it runs.
 import asyncio
 import json
 import os
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,8 @@ import azure.durable_functions as df
 import azure.functions as func
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+CONCURRENT = 20
+arrivals = threading.Barrier(CONCURRENT, timeout=15)
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=100, max_number_of_attempts=4)
 
 
@@ -58,10 +61,14 @@ def admin_only(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("admin level ok")
 
 
-@app.route(route="sleep", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-def sleep(req: func.HttpRequest) -> func.HttpResponse:
-    time.sleep(float(req.params.get("s", "0.5")))
-    return func.HttpResponse("slept")
+@app.route(route="together", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def together(req: func.HttpRequest) -> func.HttpResponse:
+    """Answers 200 only once CONCURRENT requests are inside the function at the same time."""
+    try:
+        arrivals.wait()
+    except threading.BrokenBarrierError:
+        return func.HttpResponse("not concurrent", status_code=503)
+    return func.HttpResponse("together")
 
 
 @app.route(route="async-sleep", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
