@@ -1,0 +1,176 @@
+"""``python -m edge_sync_client capture|push|status|run|requeue`` — see README.md beside this file.
+
+Exit codes: 0 done; 2 bad usage or configuration; 75 (EX_TEMPFAIL) a push run gave up on
+transient failures with batches still pending — they stay in the outbox for the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from edge_sync_client import drop_folder
+from edge_sync_client.auth import CommandToken, MsalToken, NoToken, StaticToken, TokenSource
+from edge_sync_client.backoff import Backoff
+from edge_sync_client.config import ConfigError, EdgeConfig, load_config, redacted
+from edge_sync_client.ingest_client import IngestClient
+from edge_sync_client.outbox import Outbox
+from edge_sync_client.push import Pusher, PushReport
+
+EX_TEMPFAIL = 75
+log = logging.getLogger("edge_sync_client")
+
+
+def token_source(config: EdgeConfig) -> TokenSource:
+    if config.auth == "static":
+        return StaticToken(str(config.token))
+    if config.auth == "command":
+        return CommandToken(str(config.token_command))
+    if config.auth == "msal":
+        return MsalToken()
+    return NoToken()
+
+
+def read_lines(path: str) -> list[dict[str, Any]]:
+    """A JSON array or NDJSON, from a file or ``-`` (stdin)."""
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        lines = json.loads(stripped)
+    else:
+        lines = [json.loads(row) for row in text.splitlines() if row.strip()]
+    if not all(isinstance(line, dict) for line in lines):
+        raise ValueError("every line must be a JSON object")
+    return lines
+
+
+def push_once(config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> PushReport:
+    client = IngestClient(config.base_url, token_source(config), config.function_key, config.request_timeout)
+    try:
+        pusher = Pusher(
+            outbox,
+            client,
+            Backoff(config.backoff_base, config.backoff_cap),
+            stop,
+            batch_size=config.batch_size,
+            max_attempts_per_run=config.max_attempts_per_run,
+        )
+        return pusher.run()
+    finally:
+        client.close()
+
+
+def _emit(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str, sort_keys=True))
+
+
+def _report(report: PushReport) -> dict[str, Any]:
+    return {**report.__dict__, "drained": report.drained}
+
+
+def cmd_capture(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
+    summary: dict[str, Any] = {"captured": 0, "duplicates": 0}
+    for path in args.csv or []:
+        got, dup = drop_folder.capture_file(outbox, Path(path))
+        summary["captured"] += got
+        summary["duplicates"] += dup
+    for path in args.json or []:
+        result = outbox.capture(read_lines(path))
+        summary["captured"] += result.captured
+        summary["duplicates"] += result.duplicates
+    folder = args.drop_folder or config.drop_folder
+    if folder is not None:
+        found = drop_folder.scan(outbox, Path(folder))
+        summary["captured"] += found.captured
+        summary["duplicates"] += found.duplicates
+        summary["rejected_files"] = found.rejected
+    _emit(summary)
+    return 0
+
+
+def cmd_push(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
+    report = push_once(config, outbox, stop)
+    _emit(_report(report))
+    return EX_TEMPFAIL if report.gave_up else 0
+
+
+def cmd_status(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
+    _emit({"config": redacted(config), "outbox": outbox.status()})
+    return 0
+
+
+def cmd_requeue(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
+    _emit({"requeued": outbox.requeue(args.batch)})
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
+    """Capture from the drop folder and push, cycle after cycle, until SIGTERM/SIGINT."""
+    cycles = 0
+    while not stop.is_set() and (args.cycles is None or cycles < args.cycles):
+        if config.drop_folder is not None:
+            drop_folder.scan(outbox, config.drop_folder)
+        report = push_once(config, outbox, stop)
+        outbox.prune(timedelta(days=config.keep_acked_days))
+        log.info("cycle %d: %s", cycles, json.dumps(_report(report)))
+        cycles += 1
+        if args.cycles is None or cycles < args.cycles:
+            stop.wait(config.idle_seconds)
+    _emit(outbox.status())
+    return 0
+
+
+COMMANDS = {
+    "capture": cmd_capture,
+    "push": cmd_push,
+    "status": cmd_status,
+    "run": cmd_run,
+    "requeue": cmd_requeue,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m edge_sync_client", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML settings file (SCOUT_EDGE_* variables override it)")
+    parser.add_argument("--outbox", type=Path, help="outbox SQLite file")
+    parser.add_argument("--base-url", help="Scout API base URL, e.g. https://scout.example.com")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    capture = sub.add_parser("capture", help="append lines to the outbox (durable before returning)")
+    capture.add_argument("--csv", action="append", help="a CSV file of canonical columns (repeatable)")
+    capture.add_argument("--json", action="append", help="a JSON array or NDJSON file, or - for stdin")
+    capture.add_argument("--drop-folder", type=Path, help="capture every *.csv in this folder once")
+    sub.add_parser("push", help="send pending batches until the outbox is empty or retries run out")
+    sub.add_parser("status", help="print the outbox state as JSON")
+    run = sub.add_parser("run", help="capture from the drop folder and push, until stopped")
+    run.add_argument("--cycles", type=int, help="stop after this many cycles (default: until a signal)")
+    requeue = sub.add_parser("requeue", help="send dead-lettered batches again")
+    requeue.add_argument("--batch", type=int, help="only this batch id (default: all)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = load_config(args.config, outbox=args.outbox, base_url=args.base_url)
+    except (ConfigError, OSError, ValueError) as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with Outbox(config.outbox) as outbox:
+        return COMMANDS[args.command](args, config, outbox, stop)
