@@ -9,6 +9,7 @@ the signature; ``exp``/``nbf`` with a small leeway; ``aud``; ``tid`` in the tena
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import urllib.request
@@ -233,6 +234,8 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def build_validator(settings: Settings) -> TokenValidator:
     from shared.auth import dev_issuer
 
+    if settings.auth_mode == "dev" and os.environ.get("WEBSITE_INSTANCE_ID"):
+        raise RuntimeError("SCOUT_AUTH_MODE=dev on Azure App Service: set SCOUT_AUTH_MODE=entra")
     if settings.auth_jwks_url:
         keys = JwksCache.from_url(settings.auth_jwks_url, settings.auth_jwks_timeout_seconds)
     elif settings.auth_mode == "dev":

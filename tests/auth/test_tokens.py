@@ -219,3 +219,10 @@ def test_jwks_timeout_answers_503_and_cached_keys_survive_an_outage(auth_env, jw
     jwks_server.delay = 2.0
     clock.now += 7200  # keys are stale and the refetch times out: the cached ones still verify
     assert validator.validate(token)["oid"]
+
+
+def test_dev_mode_refuses_to_run_on_app_service(auth_env, monkeypatch) -> None:
+    monkeypatch.setenv("WEBSITE_INSTANCE_ID", "abc123")
+    get_settings.cache_clear()
+    with pytest.raises(RuntimeError, match="SCOUT_AUTH_MODE=entra"):
+        authorize_request(auth_header(token_for(auth_env, ROLE_READ)), READ)
