@@ -3,6 +3,7 @@ touched (store, day) pairs, atomicity. The SQL Server statements are checked as 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -153,3 +154,20 @@ def test_mssql_statements_stage_then_merge() -> None:
     assert "target.transaction_id = source.transaction_id" not in merge.split("UPDATE SET")[1]  # keys stay
     assert "WHEN NOT MATCHED BY TARGET THEN INSERT (transaction_id, " in merge
     assert merge.endswith("inserted.store_id, inserted.local_date INTO #load_changes;")
+
+
+def test_concurrent_loads_of_overlapping_batches_store_each_line_once(sql_url: str) -> None:
+    engine = get_engine(sql_url)
+    full = fact_frame(90)
+    # four overlapping windows of 135 lines, 45 apart
+    batches = {f"b{i}": as_of(full.iloc[i * 45 : i * 45 + 135], f"b{i}") for i in range(4)}
+
+    def load(batch_id: str) -> LoadResult:
+        return load_lines(engine, batches[batch_id], batch_id, NOW)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(batches, pool.map(load, batches)))
+    assert sum(r.inserted for r in results.values()) == len(full) == _count(sql_url, fact_sales_line)
+    assert all(r.updated == 0 for r in results.values())
+    assert sum(r.duplicates for r in results.values()) == sum(len(b) for b in batches.values()) - len(full)
+    assert _facts(sql_url)["content_hash"].tolist() == full["content_hash"].tolist()

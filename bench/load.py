@@ -1,0 +1,151 @@
+"""Load stage into SQLite: ``load_lines`` against SQLAlchemy Core inserting dicts, same data, same run.
+
+Usage: ``python bench/load.py [--lines 1000000] [--repeat 1]``. Each run loads into a fresh
+migrated database; the baseline is ``conn.execute(insert(fact_sales_line), list_of_dicts)``
+in one transaction (what the load would be without going to the driver).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from shared.db.engine import dispose_engines, get_engine, migrate  # noqa: E402
+from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line  # noqa: E402
+from shared.etl.load import load_lines, storage_table  # noqa: E402
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def generate(lines: int, seed: int = 7) -> pd.DataFrame:
+    """Enriched lines as the enrich stage hands them over: 3 lines per transaction, 200 stores."""
+    rng = np.random.default_rng(seed)
+    tx = np.arange(lines) // 3
+    ts = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 90 * 86_400, lines), unit="s")
+    local = ts.tz_convert("Asia/Manila")
+    quantity = rng.integers(1, 6, lines).astype(float)
+    price = rng.integers(20, 2_000, lines) / 4
+    cost = price * 0.65
+    stores = np.array([f"S{i:04d}" for i in range(200)])
+    skus = np.array([f"SKU{i:05d}" for i in range(2_000)])
+    categories = np.array(["Snacks", "Beverages", "Personal Care", "Household"])
+    payments = np.array(["cash", "card", "gcash", "maya"])
+    customers = np.array([f"c{i:05d}" for i in range(50_000)], dtype=object)[rng.integers(0, 50_000, lines)]
+    frame = pd.DataFrame(
+        {
+            "transaction_id": pd.Series(tx).map("T{:09d}".format),
+            "line_number": np.arange(lines) % 3 + 1,
+            "store_id": stores[tx % 200],
+            "vendor_id": "vendor-a",
+            "ts_utc": ts,
+            "local_date": local.date,
+            "local_hour": local.hour.astype("int16"),
+            "weekday": local.day_of_week.astype("int16"),
+            "sku": skus[rng.integers(0, 2_000, lines)],
+            "product_name": "Item",
+            "brand": "Brand",
+            "category": categories[rng.integers(0, 4, lines)],
+            "quantity": quantity,
+            "unit_price": price,
+            "discount": 0.0,
+            "gross_amount": quantity * price,
+            "net_amount": quantity * price,
+            "unit_cost": cost,
+            "margin": quantity * (price - cost),
+            "payment_method": payments[rng.integers(0, 4, lines)],
+            "customer_key": np.where(rng.random(lines) < 0.4, customers, None),
+            "age_band": None,
+            "gender": None,
+            "loyalty_tier": None,
+            "currency": "PHP",
+            "basket_size": 6.0,
+            "basket_lines": 3,
+            "is_outlier": False,
+            "content_hash": pd.Series(np.arange(lines)).map("{:032x}".format),
+            "batch_id": "bench",
+            "loaded_at": NOW,
+        }
+    )
+    return frame[list(FACT_COLUMN_NAMES)]
+
+
+def fresh_engine(folder: Path, name: str):  # noqa: ANN201
+    url = f"sqlite:///{folder / name}.db"
+    engine = get_engine(url)
+    migrate(engine)
+    return engine
+
+
+def run_load(frame: pd.DataFrame, folder: Path, name: str) -> float:
+    engine = fresh_engine(folder, name)
+    started = time.perf_counter()
+    result = load_lines(engine, frame, "bench", NOW)
+    elapsed = time.perf_counter() - started
+    assert result.inserted == len(frame), result
+    return elapsed
+
+
+def core_rows(frame: pd.DataFrame) -> list[dict]:
+    """The frame as the dicts of Python values a Core insert takes (naive-UTC datetimes, dates)."""
+    records = frame.astype(object).where(frame.notna(), None)
+    for name in ("ts_utc", "loaded_at"):
+        records[name] = list(frame[name].dt.tz_localize(None).dt.to_pydatetime())
+    return records.to_dict("records")
+
+
+def run_core(rows: list[dict], folder: Path, name: str) -> float:
+    """Only the insert is timed (building the dicts is not charged to the baseline)."""
+    engine = fresh_engine(folder, name)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(insert(fact_sales_line), rows)
+    elapsed = time.perf_counter() - started
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(fact_sales_line)).scalar_one() == len(rows)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    frame = generate(args.lines)
+    started = time.perf_counter()
+    storage_table(frame)
+    convert_s = time.perf_counter() - started
+    started = time.perf_counter()
+    rows = core_rows(frame)
+    dicts_s = time.perf_counter() - started
+    load_times, core_times = [], []
+    with tempfile.TemporaryDirectory(prefix="scout-bench-load-") as tmp:
+        for i in range(args.repeat):
+            load_times.append(run_load(frame, Path(tmp), f"load{i}"))
+            core_times.append(run_core(rows, Path(tmp), f"core{i}"))
+        dispose_engines()
+    load_s, core_s = statistics.median(load_times), statistics.median(core_times)
+    load_rate, core_rate = args.lines / load_s, args.lines / core_s
+    print(f"{'approach':<40}{'seconds':>10}{'lines/s':>14}")
+    print(f"{'load_lines (sqlite3 executemany)':<40}{load_s:>10.2f}{load_rate:>14,.0f}")
+    print(f"{'  of which frame -> storage columns':<40}{convert_s:>10.2f}{'':>14}")
+    print(f"{'SQLAlchemy Core insert of dicts':<40}{core_s:>10.2f}{core_rate:>14,.0f}")
+    print(f"{'  building the dicts (not timed above)':<40}{dicts_s:>10.2f}{'':>14}")
+    print(f"{args.lines:,} lines, {args.repeat} run(s) each, median; fresh SQLite database per run")
+    ratio = load_rate / core_rate
+    print(f"load: lines_per_s={load_rate:.0f} core_insert_lines_per_s={core_rate:.0f} ratio={ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
