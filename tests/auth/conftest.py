@@ -6,6 +6,7 @@ request count a test controls.
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import pytest
 from shared import ratelimit
 from shared.auth import dev_issuer, tokens
 from shared.config import get_settings
+from shared.db.engine import dispose_engines, ensure_schema
 
 
 @dataclass
@@ -79,10 +81,24 @@ def _reset() -> None:
     tokens._current = None
 
 
+@pytest.fixture(scope="session")
+def template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with a dev-issuer key and a migrated SQLite database, made once and copied per
+    test (key generation and migrations dominate these tests' run time otherwise)."""
+    data_dir = tmp_path_factory.mktemp("auth-template") / "data"
+    dev_issuer.private_key(data_dir)
+    ensure_schema(f"sqlite:///{data_dir / 'scout.db'}")
+    dispose_engines()
+    return data_dir
+
+
 @pytest.fixture
-def auth_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jwks_server: JwksServer) -> Iterator[FakeHost]:
+def auth_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jwks_server: JwksServer, template_data_dir: Path
+) -> Iterator[FakeHost]:
     """Dev-mode settings whose JWKS is fetched over HTTP from ``jwks_server`` (serving the dev key)."""
     data_dir = tmp_path / "data"
+    shutil.copytree(template_data_dir, data_dir)
     issuer = jwks_server.url.rsplit("/keys", 1)[0]
     env = {
         "SCOUT_DATA_DIR": str(data_dir),

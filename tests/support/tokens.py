@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any, Protocol
 
 import jwt
@@ -100,6 +101,12 @@ def claims_for(host: HostLike, roles: Sequence[str], subject: str | None = None)
     }
 
 
+@lru_cache(maxsize=1)
+def _stranger_key() -> rsa.RSAPrivateKey:
+    """A key no issuer publishes (one per test run: RSA generation is slow)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def bad_tokens(
     host: HostLike, roles: Sequence[str] = ("Ingest.Write",), subject: str | None = None
 ) -> dict[str, str]:
@@ -121,7 +128,7 @@ def bad_tokens(
 
     hs256_body = _unsigned({"alg": "HS256", "typ": "JWT", "kid": kid}, good)
     hs256_sig = _b64(hmac.new(public_pem, hs256_body.encode(), hashlib.sha256).digest())
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    stranger = _stranger_key()
     return {
         "alg_none": _unsigned({"alg": "none", "typ": "JWT", "kid": kid}, good) + ".",
         "hs256_with_public_key": f"{hs256_body}.{hs256_sig}",
