@@ -30,6 +30,12 @@ def _serve(argv: list[str]) -> int:
     parser.add_argument("--app", default=DEFAULT_APP, help="module:attribute of the FunctionApp")
     parser.add_argument("--data-dir", help="default: $SCOUT_DATA_DIR or .scout")
     parser.add_argument("--load-sample", action="store_true", help="load sample data once /api/health is up")
+    parser.add_argument(
+        "--shutdown-grace",
+        type=float,
+        default=10.0,
+        help="seconds SIGTERM waits for running activities before leaving them queued for the next start",
+    )
     args = parser.parse_args(argv)
 
     from .settings import apply_defaults, load_local_settings
@@ -63,6 +69,7 @@ def _serve(argv: list[str]) -> int:
             port=args.port,
             load_sample=args.load_sample,
             max_activities=_max_activities(app_dir),
+            shutdown_grace_seconds=args.shutdown_grace,
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -71,7 +78,7 @@ def _serve(argv: list[str]) -> int:
                 port=args.port,
                 log_config=None,
                 access_log=False,
-                timeout_graceful_shutdown=int(config.shutdown_grace_seconds),
+                timeout_graceful_shutdown=max(1, int(config.shutdown_grace_seconds)),
             )
         )
         server.run()

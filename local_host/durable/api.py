@@ -131,13 +131,10 @@ class DurableApi:
         instance_id = request.path_params.get("instance_id") or uuid.uuid4().hex
         if len(instance_id) > 256 or _BAD_ID.search(instance_id):
             return _bad_request(f"Instance id {instance_id!r} is not valid.")
-        body = (await request.body()).decode("utf-8").strip()
-        input_json = body or None
-        if input_json is not None:
-            try:
-                json.loads(input_json)
-            except ValueError:
-                return _bad_request("Only application/json request content is supported")
+        try:
+            input_json = _input_json(await request.body())
+        except ValueError:
+            return _bad_request("Only application/json request content is supported")
         now = format_time(utcnow())
         new = NewInstance(instance_id, name, input_json)
         created, existing = await asyncio.to_thread(self.store.create_instance, new, uuid.uuid4().hex, now)
@@ -184,9 +181,8 @@ class DurableApi:
 
     async def raise_event(self, request: Request) -> Response:
         instance_id = request.path_params["instance_id"]
-        body = (await request.body()).decode("utf-8").strip() or "null"
         try:
-            json.loads(body)
+            body = _input_json(await request.body()) or "null"
         except ValueError:
             return _bad_request("Only application/json request content is supported")
         now = format_time(utcnow())
@@ -230,6 +226,22 @@ class DurableApi:
         return JSONResponse(
             {"message": f"'{operation}' is not supported by the local host."}, status_code=501
         )
+
+
+def _input_json(raw: bytes) -> str | None:
+    """The payload as JSON text. The Python client posts ``json=df_dumps(value)``, i.e. a JSON
+    string holding the JSON; that wrapping is undone so the orchestration sees ``value``."""
+    text = raw.decode("utf-8").strip()
+    if not text:
+        return None
+    parsed = json.loads(text)
+    if isinstance(parsed, str):
+        try:
+            json.loads(parsed)
+        except ValueError:
+            return text
+        return parsed
+    return text
 
 
 def _purged(deleted: int) -> Response:

@@ -129,6 +129,11 @@ def pipeline(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def mirror(context: df.DurableOrchestrationContext):
+    return context.get_input()
+
+
+@app.orchestration_trigger(context_name="context")
 def approval(context: df.DurableOrchestrationContext):
     decision = yield context.wait_for_external_event("decision")
     return {"decision": decision}

@@ -50,6 +50,7 @@ class LocalHost:
         port: int | None = None,
         load_sample: bool = False,
         startup_timeout: float = 60.0,
+        shutdown_grace: float | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.app = app
@@ -57,6 +58,7 @@ class LocalHost:
         self.port = port or free_port()
         self.load_sample = load_sample
         self.startup_timeout = startup_timeout
+        self.shutdown_grace = shutdown_grace
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -98,6 +100,8 @@ class LocalHost:
         cmd += ["--data-dir", str(self.data_dir)]
         if self.load_sample:
             cmd.append("--load-sample")
+        if self.shutdown_grace is not None:
+            cmd += ["--shutdown-grace", str(self.shutdown_grace)]
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
             cmd, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
