@@ -95,7 +95,7 @@ function errorPanel(error, retry) {
   );
 }
 
-function viewHeader(module, params) {
+function viewHeader(module, params, data) {
   const exportButton = el("button", {
     type: "button",
     class: "secondary export",
@@ -120,6 +120,9 @@ function viewHeader(module, params) {
     { class: "view-head" },
     el("h1", { id: "view-title", text: module.title }),
     el("p", { class: "view-period", text: `${state.from} to ${state.to}` }),
+    data?.filters?.scoped_regions
+      ? el("p", { class: "note scope-note", text: `Your access covers: ${data.filters.scoped_regions.join(", ")}.` })
+      : null,
     el("div", { class: "view-actions" }, module.controls ? module.controls(state, (patch) => navigate({ ...state, ...patch })) : null, exportButton),
   );
 }
@@ -141,7 +144,7 @@ async function renderView() {
     const body = module.isEmpty(data)
       ? [el("div", { class: "empty-panel", "data-state": "empty" }, el("h2", { text: "No sales match these filters" }), el("p", { text: "Widen the date range or clear a filter to see figures." }))]
       : module.render(data, state);
-    view.replaceChildren(viewHeader(module, params), ...body);
+    view.replaceChildren(viewHeader(module, params, data), ...body);
     view.dataset.state = module.isEmpty(data) ? "empty" : "ready";
     mountCharts();
     announce(`${module.title} updated for ${state.from} to ${state.to}.`);
@@ -194,9 +197,9 @@ function onFilterChange(event) {
 async function loadFilterOptions() {
   const filters = await getJson("filters");
   lastDataDay = filters.max_date;
-  const range = completeState(state);
-  // /api/stores adds each store's city to the labels; the filters list is the fallback.
-  const storeList = await getJson("stores", { from: range.from, to: range.to });
+  // /api/stores adds each store's city to the labels. It is asked for the default period, not
+  // the link's, so a shared link with a bad range still opens and shows the API's complaint.
+  const storeList = await getJson("stores", defaultRange(lastDataDay));
   stores = storeList.stores.length ? storeList.stores : filters.stores;
   fillSelect(form.elements.region, optionList(filters.regions), "All regions");
   fillSelect(form.elements.category, optionList(filters.categories), "All categories");
