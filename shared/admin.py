@@ -70,8 +70,10 @@ def validation_error(exc: ValidationError, row_offset: int | None = None) -> Api
     for error in exc.errors()[:_NAMED_MAX]:
         loc = list(error["loc"])
         detail: dict[str, Any] = {"code": error["type"], "message": error["msg"]}
-        if row_offset is not None and loc and isinstance(loc[0], int):
-            detail["row"] = loc.pop(0) + row_offset
+        first = loc[0] if loc else None
+        if row_offset is not None and isinstance(first, int):
+            detail["row"] = first + row_offset
+            loc = loc[1:]
         detail["field"] = ".".join(str(p) for p in loc) or None
         details.append(detail)
     return ApiError(422, "validation_error", "The request body is not valid.", details=details)
@@ -111,7 +113,7 @@ def parse_rows(model: type[M], body: bytes, content_type: str) -> list[M]:
 
 
 # --- vendors -----------------------------------------------------------------------------
-def _vendor_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+def _vendor_dict(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {"vendor_id": row["vendor_id"], "name": row["name"], "created_at": row["created_at"]}
 
 
@@ -298,10 +300,11 @@ def put_profile(engine: Engine, actor: Principal, name: str, body: bytes, client
         profile = MappingProfile.model_validate(raw)
     except ValidationError as exc:
         raise validation_error(exc) from exc
+    definition = profile.model_dump_json()
     row = {
         "name": profile.name,
         "vendor_id": profile.vendor_id,
-        "definition": profile.model_dump_json(),
+        "definition": definition,
         "updated_by": actor.subject,
         "updated_at": _now(),
     }
@@ -309,9 +312,7 @@ def put_profile(engine: Engine, actor: Principal, name: str, body: bytes, client
         if profile.vendor_id is not None and not directory.vendor_exists(conn, profile.vendor_id):
             raise ApiError(422, "unknown_vendor", f"No vendor {profile.vendor_id!r}; create it first.")
         upsert(conn, mapping_profile, [row], ["name"])
-        audit_record(
-            conn, actor, "mapping_profile.put", profile.name, json.loads(row["definition"]), client_ip
-        )
+        audit_record(conn, actor, "mapping_profile.put", profile.name, json.loads(definition), client_ip)
     return get_profile(engine, profile.name)
 
 
