@@ -75,17 +75,20 @@ class DurableRuntime:
     def _orchestrate(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
-            now = format_time(utcnow())
-            ready = self.store.ready_instances(now)
-            for instance_id in ready:
-                if self._stopping.is_set():
-                    return
-                try:
-                    self._run_episode(instance_id, now)
-                except Exception:  # noqa: BLE001 - one broken instance must not stop the others
-                    log.exception("episode failed", extra={"instance_id": instance_id})
-            if not ready:
+            if not self.run_ready_episodes(format_time(utcnow())):
                 self._wake.wait(self._idle_timeout())
+
+    def run_ready_episodes(self, now: str) -> int:
+        """One episode for each instance with events visible at ``now``; returns how many ran."""
+        ready = self.store.ready_instances(now)
+        for instance_id in ready:
+            if self._stopping.is_set():
+                break
+            try:
+                self._run_episode(instance_id, now)
+            except Exception:  # noqa: BLE001 - one broken instance must not stop the others
+                log.exception("episode failed", extra={"instance_id": instance_id})
+        return len(ready)
 
     def _idle_timeout(self) -> float:
         upcoming = self.store.next_visible_at()
@@ -127,12 +130,13 @@ class DurableRuntime:
             if item is None or self._stopping.is_set():
                 return
             try:
-                self._run_activity(item)
+                self.run_activity(item)
             finally:
                 with self._inflight_lock:
                     self._inflight.discard(item.id)
 
-    def _run_activity(self, item: WorkItem) -> None:
+    def run_activity(self, item: WorkItem) -> None:
+        """Run one activity and record its result (or failure) for the orchestrator."""
         info = self.index.activity(item.name)
         fields: dict[str, Any] = {"instance_id": item.instance_id, "task_id": item.task_id}
         try:
