@@ -70,7 +70,7 @@ def scope_for(filters: Filters, regions: list[str] | None) -> Scope:
 def pct_change(current: float | None, previous: float | None) -> float | None:
     if current is None or not previous:
         return None
-    return round((current - previous) / abs(previous) * 100, 4)
+    return (current - previous) / abs(previous) * 100
 
 
 def ratio(numerator: float, denominator: float) -> float | None:

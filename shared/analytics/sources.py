@@ -21,7 +21,7 @@ from sqlalchemy import (
     distinct,
     false,
     func,
-    literal,
+    literal_column,
     or_,
     select,
     true,
@@ -60,9 +60,15 @@ class Scope:
         return values is not None and len(set(values)) == 1
 
 
+def _constant(value: str | float) -> ColumnElement[Any]:
+    """A constant rendered inline, so a grouped expression reads the same in SELECT and GROUP BY
+    (PostgreSQL tells bound parameters apart). Only ever our own constants, never input."""
+    return literal_column(f"'{value}'" if isinstance(value, str) else repr(float(value)))
+
+
 def _bucket(expr: ColumnElement[Any], buckets: tuple[tuple[str, float], ...]) -> ColumnElement[Any]:
-    whens = [(expr >= lower, literal(label)) for label, lower in reversed(buckets[1:])]
-    return case(*whens, else_=literal(buckets[0][0]))
+    whens = [(expr >= _constant(lower), _constant(label)) for label, lower in reversed(buckets[1:])]
+    return case(*whens, else_=_constant(buckets[0][0]))
 
 
 def stores_in_regions(regions: Sequence[str]) -> Select[Any]:
@@ -114,7 +120,7 @@ class FactSource(Source):
 
     def dim(self, name: str) -> ColumnElement[Any]:
         if name == "region":
-            return func.coalesce(dim_store.c.region, UNKNOWN)
+            return func.coalesce(dim_store.c.region, _constant(UNKNOWN))
         if name == "month":
             return month_start(fact.c.local_date)
         if name == "week":
@@ -124,7 +130,7 @@ class FactSource(Source):
         if name == "value_bucket":
             return _bucket(self._basket.c.basket_value, VALUE_BUCKETS)
         if name in ("age_band", "gender", "loyalty_tier"):
-            return func.coalesce(fact.c[name], UNKNOWN)
+            return func.coalesce(fact.c[name], _constant(UNKNOWN))
         return fact.c[name]
 
     def measure(self, name: str) -> ColumnElement[Any]:
@@ -183,7 +189,7 @@ class SummarySource(Source):
 
     def dim(self, name: str) -> ColumnElement[Any]:
         if name == "region" and self._join_store:
-            return func.coalesce(dim_store.c.region, UNKNOWN)
+            return func.coalesce(dim_store.c.region, _constant(UNKNOWN))
         if name in ("month", "week") and name not in self.columns:
             return (month_start if name == "month" else week_start)(self.table.c.local_date)
         return self.table.c[name]

@@ -134,7 +134,7 @@ def lines(
             "ts_utc": pd.to_datetime(ts_local - np.timedelta64(8, "h")),
             "local_date": local_dates.date,
             "local_hour": hour,
-            "weekday": local_dates.weekday,
+            "weekday": local_dates.day_of_week,
             "sku": products["sku"].to_numpy()[sku_index],
             "product_name": products["product_name"].to_numpy()[sku_index],
             "brand": products["brand"].to_numpy()[sku_index],
