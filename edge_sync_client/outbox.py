@@ -241,9 +241,11 @@ class Outbox:
 
     def requeue(self, batch_id: int | None = None) -> int:
         """Send dead-lettered batches again (all, or one), with their original keys."""
-        where, args = ("", ()) if batch_id is None else (" AND id = ?", (batch_id,))
         with self._write() as conn:
-            ids = [r["id"] for r in conn.execute(f"SELECT id FROM batch WHERE state = 'dead'{where}", args)]  # noqa: S608 - fixed fragments
+            rows = conn.execute(
+                "SELECT id FROM batch WHERE state = 'dead' AND (? IS NULL OR id = ?)", (batch_id, batch_id)
+            )
+            ids = [r["id"] for r in rows]
             for ident in ids:
                 conn.execute("DELETE FROM dead_letter WHERE batch_id = ?", (ident,))
                 conn.execute("UPDATE batch SET state = ?, attempts = 0 WHERE id = ?", (PENDING, ident))
