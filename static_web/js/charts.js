@@ -2,7 +2,11 @@
 // re-render destroys the charts it replaces.
 import { el } from "./dom.js";
 
-export const PALETTE = ["#1f5fa8", "#d9730d", "#2e8540", "#b3261e", "#6b4fbb", "#00838f", "#8d6e00", "#c2185b", "#546e7a", "#5d4037"];
+export const PALETTE = [
+  "#1f5fa8", "#d9730d", "#2e8540", "#b3261e", "#6b4fbb", "#00838f",
+  "#8d6e00", "#c2185b", "#546e7a", "#5d4037", "#7cb342", "#4fc3f7",
+  "#f06292", "#9575cd", "#ffb74d", "#4db6ac",
+];
 
 const live = new Set();
 const pending = [];

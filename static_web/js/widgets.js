@@ -7,15 +7,16 @@ import { fmt } from "./format.js";
 export function kpiCard({ key, label, value, text, change, comparedWith }) {
   const direction = change === null || change === undefined ? "flat" : change > 0 ? "up" : change < 0 ? "down" : "flat";
   const arrow = { up: "▲", down: "▼", flat: "" }[direction];
-  const changeText = change === null || change === undefined ? "no earlier figure" : `${arrow} ${fmt.change(change / 100)}`;
+  const changeText =
+    change === null || change === undefined
+      ? `nothing to compare${comparedWith ? ` in ${comparedWith}` : ""}`
+      : `${arrow} ${fmt.change(change / 100)}${comparedWith ? ` vs ${comparedWith}` : ""}`;
   return el(
     "div",
     { class: "kpi", "data-kpi": key, "data-value": value ?? "" },
     el("p", { class: "kpi-label", text: label }),
-    el("p", { class: "kpi-value", text }),
-    change === undefined
-      ? null
-      : el("p", { class: `kpi-change ${direction}`, text: comparedWith ? `${changeText} vs ${comparedWith}` : changeText }),
+    el("p", { class: "kpi-value", text, title: text }),
+    change === undefined ? null : el("p", { class: `kpi-change ${direction}`, text: changeText }),
   );
 }
 

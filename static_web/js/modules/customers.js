@@ -6,8 +6,14 @@ import { fmt } from "../format.js";
 import { dataTable } from "../table.js";
 import { barConfig, doughnutConfig, kpiCard, kpiRow } from "../widgets.js";
 
+const TIER_ORDER = ["basic", "bronze", "silver", "gold", "platinum"];
+
+// "<18" before "18-24" before "65+": bands sort by their first number.
+const bandStart = (band) => (band.startsWith("<") ? -1 : parseInt(band, 10) || 0);
+const tierRank = (tier) => (TIER_ORDER.includes(tier) ? TIER_ORDER.indexOf(tier) : TIER_ORDER.length);
+
 function demographicsConfig(cells) {
-  const bands = [...new Set(cells.map((c) => c.age_band))].sort();
+  const bands = [...new Set(cells.map((c) => c.age_band))].sort((a, b) => bandStart(a) - bandStart(b));
   const genders = [...new Set(cells.map((c) => c.gender))].sort();
   const revenue = new Map(cells.map((c) => [`${c.age_band}|${c.gender}`, c.revenue]));
   return barConfig({
@@ -30,6 +36,7 @@ export default {
     const identifiedShare = total ? data.identified_transactions / total : null;
     const segments = [...data.rfm].sort((a, b) => b.revenue - a.revenue);
     const newReturning = data.new_vs_returning;
+    const loyalty = [...data.loyalty].sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || a.tier.localeCompare(b.tier));
     return [
       kpiRow([
         kpiCard({ key: "identified_transactions", label: "Transactions by known customers", value: data.identified_transactions, text: fmt.int(data.identified_transactions) }),
@@ -50,7 +57,7 @@ export default {
         card(
           "Loyalty tiers",
           { id: "customers-loyalty" },
-          data.loyalty.length ? chart("Doughnut chart of revenue by loyalty tier", doughnutConfig(data.loyalty.map((l) => l.tier), data.loyalty.map((l) => l.revenue), "Revenue")) : emptyNote("No loyalty figures."),
+          loyalty.length ? chart("Doughnut chart of revenue by loyalty tier", doughnutConfig(loyalty.map((l) => l.tier), loyalty.map((l) => l.revenue), "Revenue")) : emptyNote("No loyalty figures."),
           dataTable({
             caption: "Loyalty tiers",
             columns: [
@@ -60,7 +67,7 @@ export default {
               { key: "revenue", label: "Revenue", numeric: true, format: fmt.money },
               { key: "share", label: "Share", numeric: true, format: fmt.pct },
             ],
-            rows: data.loyalty,
+            rows: loyalty,
           }),
         ),
         card(

@@ -62,12 +62,12 @@ export default {
     const { kpis, change, series, grain } = data;
     const previous = `${data.previous_from} – ${data.previous_to}`;
     const cards = kpiRow([
-      kpiCard({ key: "revenue", label: "Revenue", value: kpis.revenue, text: fmt.money(kpis.revenue), change: change.revenue_pct, comparedWith: previous }),
+      kpiCard({ key: "revenue", label: "Revenue", value: kpis.revenue, text: fmt.moneyWhole(kpis.revenue), change: change.revenue_pct, comparedWith: previous }),
       kpiCard({ key: "transactions", label: "Transactions", value: kpis.transactions, text: fmt.int(kpis.transactions), change: change.transactions_pct, comparedWith: previous }),
       kpiCard({ key: "units", label: "Units sold", value: kpis.units, text: fmt.num(kpis.units), change: change.units_pct, comparedWith: previous }),
       kpiCard({ key: "avg_basket_value", label: "Average basket value", value: kpis.avg_basket_value, text: fmt.money(kpis.avg_basket_value), change: change.avg_basket_value_pct, comparedWith: previous }),
       kpiCard({ key: "avg_basket_size", label: "Average basket size (units)", value: kpis.avg_basket_size, text: fmt.num(kpis.avg_basket_size), change: change.avg_basket_size_pct, comparedWith: previous }),
-      kpiCard({ key: "discount", label: "Discounts given", value: kpis.discount, text: fmt.money(kpis.discount) }),
+      kpiCard({ key: "discount", label: "Discounts given", value: kpis.discount, text: fmt.moneyWhole(kpis.discount) }),
     ]);
     const labels = series.map((p) => p.period);
     return [
