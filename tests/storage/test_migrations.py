@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -11,9 +13,10 @@ from sqlalchemy import Table, inspect
 from sqlalchemy.exc import OperationalError
 
 from shared.db import tables
-from shared.db.engine import current_revision, dispose_engines, get_engine, head_revision, migrate, ping
+from shared.db.engine import current_revision, get_engine, head_revision, migrate, ping
 from shared.db.schema import full_metadata
 
+REPO = Path(__file__).resolve().parents[2]
 CORE_TABLES = {value.name for value in vars(tables).values() if isinstance(value, Table)}
 
 
@@ -62,21 +65,12 @@ def test_first_revision_is_core_and_head_descends_from_it() -> None:
     assert revisions[0] == head_revision()
 
 
-def _migrate_in_child(url: str) -> None:
-    dispose_engines()  # connections inherited through fork are not this process's to use
-    migrate(get_engine(url))
-
-
-@pytest.mark.parametrize("processes", [4])
-def test_concurrent_migrations_on_one_sqlite_file(tmp_path, processes: int) -> None:
+def test_concurrent_migrations_on_one_sqlite_file(tmp_path) -> None:
+    """Four processes start on an empty file at once: one migrates, the others find it at head."""
     url = f"sqlite:///{tmp_path / 'race.db'}"
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_migrate_in_child, args=(url,)) for _ in range(processes)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert [worker.exitcode for worker in workers] == [0] * processes
+    code = "import sys; from shared.db.engine import get_engine, migrate; migrate(get_engine(sys.argv[1]))"
+    workers = [subprocess.Popen([sys.executable, "-c", code, url], cwd=REPO) for _ in range(4)]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0, 0, 0]
     assert ping(url)["revision"] == head_revision()
 
 
