@@ -235,7 +235,7 @@ def _load_mssql(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) 
         )
         conn.exec_driver_sql(MSSQL_LOAD["history"], (batch_id, stamp))
         conn.exec_driver_sql(MSSQL_LOAD["merge"])
-        counts = dict(conn.exec_driver_sql(MSSQL_LOAD["counts"]).all())
+        counts = {str(action): int(n) for action, n in conn.exec_driver_sql(MSSQL_LOAD["counts"]).all()}
         touched = sorted(
             (str(store), day) for store, day in conn.exec_driver_sql(MSSQL_LOAD["touched"]).all()
         )
