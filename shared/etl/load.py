@@ -42,9 +42,8 @@ class LoadResult:
     inserted: int
     updated: int
     duplicates: int
-    touched: list[tuple[str, date]] = field(
-        default_factory=list
-    )  # (store_id, local_date) whose facts changed
+    # (store_id, local_date) pairs whose facts changed: the summary rows to refresh
+    touched: list[tuple[str, date]] = field(default_factory=list)
 
 
 def load_lines(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -> LoadResult:
