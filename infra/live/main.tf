@@ -56,6 +56,21 @@ output "static_web_app_name" {
   value       = module.scout.static_web_app_name
 }
 
+output "function_app_url" {
+  description = "Base URL of the Function App's HTTP API (the deploy smoke test calls /health)."
+  value       = module.scout.function_app_url
+}
+
+output "sql_server_fqdn" {
+  description = "Azure SQL server the grant step connects to."
+  value       = module.scout.sql_server_fqdn
+}
+
+output "sql_database_name" {
+  description = "Database the grant step runs in."
+  value       = module.scout.sql_database_name
+}
+
 output "sql_grant_statement" {
   description = "T-SQL granting the Function App's identity access to the database."
   value       = module.scout.sql_grant_statement

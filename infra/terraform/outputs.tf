@@ -54,9 +54,10 @@ output "ingest_gateway_url" {
 }
 
 output "sql_grant_statement" {
-  description = "T-SQL an Entra SQL administrator runs once in the database to let the Function App's identity in (database users cannot be created through Azure Resource Manager)."
+  description = "Idempotent T-SQL an Entra SQL administrator runs in the database to let the Function App's identity in (database users cannot be created through Azure Resource Manager)."
   value       = <<-SQL
-    CREATE USER [${azurerm_function_app_flex_consumption.this.name}] FROM EXTERNAL PROVIDER;
+    IF NOT EXISTS (SELECT 1 FROM sys.database_principals WHERE name = N'${azurerm_function_app_flex_consumption.this.name}')
+      CREATE USER [${azurerm_function_app_flex_consumption.this.name}] FROM EXTERNAL PROVIDER;
     ALTER ROLE db_datareader ADD MEMBER [${azurerm_function_app_flex_consumption.this.name}];
     ALTER ROLE db_datawriter ADD MEMBER [${azurerm_function_app_flex_consumption.this.name}];
     ALTER ROLE db_ddladmin ADD MEMBER [${azurerm_function_app_flex_consumption.this.name}];
