@@ -26,6 +26,13 @@ def test_pseudonymise_matches_hmac_sha256_and_keeps_nulls() -> None:
     assert pseudonymise(pd.Series([], dtype=object), key).empty
 
 
+@pytest.mark.parametrize("key", [b"short", b"x" * 64, b"long-key-" * 20])  # < block, = block, > block
+def test_matches_the_standard_hmac_for_every_key_length(key: bytes) -> None:
+    values = pd.Series(["", "C-1", "Ñoño 😀", 12345])
+    expected = [hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest()[:32] for v in values]
+    assert pseudonymise(values, key).tolist() == expected
+
+
 def test_empty_key_is_refused() -> None:
     with pytest.raises(ValueError):
         pseudonymise(pd.Series(["a"]), b"")
