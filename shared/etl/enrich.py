@@ -21,6 +21,7 @@ import pandas as pd
 
 from shared.auth.privacy import pseudonymise
 from shared.db.tables import FACT_COLUMN_NAMES
+from shared.etl.columns import codes, lookup
 from shared.etl.hashing import row_hash_hex
 from shared.schema import DEFAULT_TIMEZONE
 
@@ -43,24 +44,26 @@ def enrich(
     default_vendor_id: str = UNKNOWN_VENDOR,
     default_timezone: str = DEFAULT_TIMEZONE,
 ) -> pd.DataFrame:
-    store = stores.drop_duplicates("store_id").set_index("store_id")
-    vendor = df["store_id"].map(store["vendor_id"]).fillna(default_vendor_id).astype("str")
-    zone = df["store_id"].map(store["timezone"]).fillna(default_timezone).astype("str")
+    store = stores.drop_duplicates("store_id")
+    vendor = lookup(df["store_id"], store["store_id"], store["vendor_id"]).fillna(default_vendor_id)
+    zone = lookup(df["store_id"], store["store_id"], store["timezone"]).fillna(default_timezone)
 
-    product = products.drop_duplicates("sku").set_index("sku")
-    known = df["sku"].isin(product.index)
+    product = products.drop_duplicates("sku")
+    known = df["sku"].isin(product["sku"])
     mapped = _mapped_categories(df["category"], vendor, category_map)
-    name = df["sku"].map(product["product_name"]).where(known, df["product_name"]).fillna(df["sku"])
-    brand = df["sku"].map(product["brand"]).where(known, df["brand"]).fillna(UNKNOWN_BRAND)
-    category = df["sku"].map(product["category"]).where(known, mapped).fillna(UNCATEGORIZED)
-    unit_cost = pd.to_numeric(df["sku"].map(product["unit_cost"]), errors="coerce").astype("float64")
+    name = lookup(df["sku"], product["sku"], product["product_name"]).where(known, df["product_name"])
+    brand = lookup(df["sku"], product["sku"], product["brand"]).where(known, df["brand"])
+    category = lookup(df["sku"], product["sku"], product["category"]).where(known, mapped)
+    unit_cost = pd.to_numeric(lookup(df["sku"], product["sku"], product["unit_cost"]), errors="coerce")
 
     quantity, price, discount = df["quantity"], df["unit_price"], df["discount"]
     gross = quantity * price
     net = gross - discount
     ts = df["timestamp"]
     local_date, local_hour, weekday = _local_calendar(ts, zone)
-    by_transaction = quantity.groupby(df["transaction_id"], sort=False)
+    transaction = codes(df["transaction_id"])[0]
+    units_per_transaction = np.bincount(transaction, weights=quantity.to_numpy())
+    lines_per_transaction = np.bincount(transaction)
 
     out = pd.DataFrame(
         {
@@ -73,24 +76,24 @@ def enrich(
             "local_hour": local_hour,
             "weekday": weekday,
             "sku": df["sku"],
-            "product_name": name.astype("str"),
-            "brand": brand.astype("str"),
-            "category": category.astype("str"),
+            "product_name": name.fillna(df["sku"]),
+            "brand": brand.fillna(UNKNOWN_BRAND),
+            "category": category.fillna(UNCATEGORIZED),
             "quantity": quantity,
             "unit_price": price,
             "discount": discount,
             "gross_amount": gross.round(4),
             "net_amount": net.round(4),
-            "unit_cost": unit_cost,
+            "unit_cost": unit_cost.astype("float64"),
             "margin": (net - quantity * unit_cost).round(4),
             "payment_method": df["payment_method"],
-            "customer_key": pseudonymise(df["customer_id"], pseudonym_key).astype("str"),
+            "customer_key": _customer_keys(df["customer_id"], pseudonym_key),
             "age_band": _age_bands(df["age"]),
             "gender": df["gender"],
             "loyalty_tier": df["loyalty_tier"],
             "currency": df["currency"],
-            "basket_size": by_transaction.transform("sum"),
-            "basket_lines": by_transaction.transform("size").astype("int64"),
+            "basket_size": units_per_transaction[transaction],
+            "basket_lines": lines_per_transaction[transaction],
             "is_outlier": df["is_outlier"].astype(bool),
         }
     )
@@ -127,24 +130,33 @@ def content_hash(fact: pd.DataFrame, line: pd.DataFrame) -> pd.Series:
     return row_hash_hex(content, list(content.columns))
 
 
+def _customer_keys(customer_id: pd.Series, key: bytes) -> pd.Series:
+    # HMAC each distinct id once, then spread the keys over the lines.
+    position, distinct = codes(customer_id)
+    keys = pseudonymise(pd.Series(distinct.to_pandas().array), key).astype("str")
+    spread = pd.Series(keys.to_numpy()[position], index=customer_id.index, dtype="str")
+    return spread.where(position >= 0)
+
+
 def _mapped_categories(source: pd.Series, vendor: pd.Series, category_map: pd.DataFrame) -> pd.Series:
     if category_map.empty:
         return source
-    lookup = category_map.drop_duplicates(["vendor_id", "source_category"]).set_index(
-        ["vendor_id", "source_category"]
-    )["category"]
-    keys = pd.MultiIndex.from_arrays([vendor, source])
-    mapped = pd.Series(lookup.reindex(keys).to_numpy(), index=source.index)
-    return mapped.fillna(source)
+    table = category_map.drop_duplicates(["vendor_id", "source_category"])
+    table_keys = table["vendor_id"].astype("str") + "\x1f" + table["source_category"].astype("str")
+    return lookup(vendor + "\x1f" + source, table_keys, table["category"]).fillna(source)
 
 
 def _local_calendar(ts: pd.Series, zone: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Store-local date (naive midnight), hour and weekday (0 = Monday), one zone at a time."""
-    wall = pd.Series(pd.NaT, index=ts.index, dtype="datetime64[us]")
-    for name in pd.unique(zone):
-        sel = (zone == name).to_numpy()
-        wall[sel] = ts[sel].dt.tz_convert(name).dt.tz_localize(None).astype("datetime64[us]")
-    return wall.dt.normalize(), wall.dt.hour.astype("int64"), wall.dt.weekday.astype("int64")
+    zones = pd.unique(zone)
+    if len(zones) == 1:
+        wall = ts.dt.tz_convert(zones[0]).dt.tz_localize(None).astype("datetime64[us]")
+    else:
+        wall = pd.Series(pd.NaT, index=ts.index, dtype="datetime64[us]")
+        for name in zones:
+            sel = (zone == name).to_numpy()
+            wall[sel] = ts[sel].dt.tz_convert(name).dt.tz_localize(None).astype("datetime64[us]")
+    return wall.dt.normalize(), wall.dt.hour.astype("int64"), wall.dt.day_of_week.astype("int64")
 
 
 def _age_bands(age: pd.Series) -> pd.Series:

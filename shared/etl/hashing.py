@@ -6,8 +6,9 @@ hash in numpy, then every column is folded in with a splitmix64 finaliser. The d
 depends only on the values (and column order), never on the batch, so a re-sent line hashes
 the same. It identifies content; it is not a cryptographic commitment.
 
-Work goes in slices of ``_SLICE`` rows: fresh large allocations cost far more than the
-arithmetic on this kind of host (page faults), and small temporaries are reused.
+Each distinct text value is hashed once (Arrow dictionary encoding), in slices of ``_SLICE``
+values: fresh large allocations cost more than the arithmetic on this kind of host (page
+faults), and small temporaries are reused.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from shared.etl.columns import codes
+
 _SEEDS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
-_BASE = 0x100000001B3
+_BASE = np.uint64(0x100000001B3)
 _NULL = np.uint64(0x5BD1E9955BD1E995)
 _SLICE = 16_384
 _HEX_PAIRS = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
@@ -30,8 +33,9 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def _text_hash(values: pd.Series, base: int) -> np.ndarray:
-    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+def _text_hash(arr: pa.Array) -> np.ndarray:
+    """Polynomial hash of each string's UTF-8 bytes (nulls -> a constant)."""
+    arr = arr.cast(pa.large_string())
     n = len(arr)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     data_buf = arr.buffers()[2]
@@ -40,7 +44,7 @@ def _text_hash(values: pd.Series, base: int) -> np.ndarray:
     starts = offsets[:-1] - first
     lengths = np.diff(offsets)
     width = int(lengths.max()) if n else 0
-    powers = np.full(max(width, 1), np.uint64(base), dtype=np.uint64)
+    powers = np.full(max(width, 1), _BASE, dtype=np.uint64)
     powers[0] = 1
     powers = np.multiply.accumulate(powers)
     pos = np.arange(last - first, dtype=np.int64) - np.repeat(starts, lengths)
@@ -48,12 +52,11 @@ def _text_hash(values: pd.Series, base: int) -> np.ndarray:
     sums = np.concatenate(([np.uint64(0)], np.cumsum(terms, dtype=np.uint64)))
     h = (sums[starts + lengths] - sums[starts]) ^ (lengths.astype(np.uint64) * np.uint64(0xFF51AFD7ED558CCD))
     h = _mix(h)
-    nulls = arr.is_null().to_numpy(zero_copy_only=False)
-    h[nulls] = _NULL
+    h[arr.is_null().to_numpy(zero_copy_only=False)] = _NULL
     return h
 
 
-def _column_hash(values: pd.Series, base: int) -> np.ndarray:
+def _column_hash(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(values.dtype):
         return _mix(values.to_numpy(dtype=np.uint64) + np.uint64(1))
     if pd.api.types.is_numeric_dtype(values.dtype):
@@ -62,27 +65,28 @@ def _column_hash(values: pd.Series, base: int) -> np.ndarray:
         h[np.isnan(floats)] = _NULL
         return h
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        micros = values.dt.tz_localize(None) if isinstance(values.dtype, pd.DatetimeTZDtype) else values
-        ints = micros.astype("datetime64[us]").to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min)
+        naive = values.dt.tz_localize(None) if isinstance(values.dtype, pd.DatetimeTZDtype) else values
+        ints = naive.astype("datetime64[us]").to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min)
         return _mix(ints.view(np.uint64))
-    return _text_hash(values, base)
+    # Text: hash each distinct value once, in slices, then spread by dictionary code.
+    position, distinct = codes(values)
+    by_value = np.concatenate(
+        [_text_hash(distinct.slice(i, _SLICE)) for i in range(0, len(distinct), _SLICE)]
+        or [np.zeros(0, np.uint64)]
+    )
+    h = np.append(by_value, _NULL)[position]  # code -1 (missing) picks the last: _NULL
+    return h
 
 
 def row_digests(df: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Two independent 64-bit hashes per row of ``df[columns]``."""
-    hi = np.empty(len(df), dtype=np.uint64)
-    lo = np.empty(len(df), dtype=np.uint64)
-    for start in range(0, len(df), _SLICE):
-        part = df.iloc[start : start + _SLICE]
-        h1 = np.full(len(part), _SEEDS[0], dtype=np.uint64)
-        h2 = np.full(len(part), _SEEDS[1], dtype=np.uint64)
-        for col in columns:
-            c = _column_hash(part[col], _BASE)
-            h1 = _mix(h1 * np.uint64(0x100000001B3) + c)
-            h2 = _mix((h2 ^ c) * np.uint64(0x1F3D5B79A3C8E2D1))
-        hi[start : start + len(part)] = h1
-        lo[start : start + len(part)] = h2
-    return hi, lo
+    """Two 64-bit hashes per row of ``df[columns]``, folded from one hash per column value."""
+    h1 = np.full(len(df), _SEEDS[0], dtype=np.uint64)
+    h2 = np.full(len(df), _SEEDS[1], dtype=np.uint64)
+    for col in columns:
+        c = _column_hash(df[col])
+        h1 = _mix(h1 * np.uint64(0x100000001B3) + c)
+        h2 = _mix((h2 ^ c) * np.uint64(0x1F3D5B79A3C8E2D1))
+    return h1, h2
 
 
 def row_hash_hex(df: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> pd.Series:

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shared.etl.columns import ascii_case, codes, iso_timestamps, lookup, too_long, trimmed_text
 from shared.etl.context import ValidationContext
 from shared.schema import (
     CANONICAL_COLUMNS,
@@ -81,7 +82,7 @@ def validate(df: pd.DataFrame, ctx: ValidationContext) -> tuple[pd.DataFrame, pd
         text = _trimmed(df, name)
         limit = TEXT_LIMITS.get(name)
         if limit is not None:
-            fail.add(text.str.len() > limit, name, "too_long", f"{name} is longer than {limit} characters")
+            fail.add(too_long(text, limit), name, "too_long", f"{name} is longer than {limit} characters")
         cols[name] = text
     raw_numbers = {name: _trimmed(df, name) for name in NUMERIC_COLUMNS}
     raw_numbers["timestamp"] = _trimmed(df, "timestamp")
@@ -101,12 +102,13 @@ def validate(df: pd.DataFrame, ctx: ValidationContext) -> tuple[pd.DataFrame, pd
         cols[name] = pd.Series(number, index=df.index)
     _check_numbers(cols, fail)
 
-    cols["store_id"] = cols["store_id"].str.upper()
-    cols["currency"] = cols["currency"].str.upper()
-    cols["payment_method"] = cols["payment_method"].str.lower()
-    cols["loyalty_tier"] = cols["loyalty_tier"].str.lower()
-    gender = cols["gender"].str.lower()
-    cols["gender"] = gender.map(GENDER_ALIASES).astype("str")
+    cols["store_id"] = ascii_case(cols["store_id"], upper=True)
+    cols["currency"] = ascii_case(cols["currency"], upper=True)
+    cols["payment_method"] = ascii_case(cols["payment_method"], upper=False)
+    cols["loyalty_tier"] = ascii_case(cols["loyalty_tier"], upper=False)
+    gender = ascii_case(cols["gender"], upper=False)
+    aliases = pd.Series(GENDER_ALIASES)
+    cols["gender"] = lookup(gender, aliases.index.to_series(), aliases)
     fail.add(
         cols["currency"].notna() & ~cols["currency"].str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool),
         "currency",
@@ -140,8 +142,7 @@ def validate(df: pd.DataFrame, ctx: ValidationContext) -> tuple[pd.DataFrame, pd
 def _trimmed(df: pd.DataFrame, name: str) -> pd.Series:
     if name not in df.columns:
         return pd.Series(np.nan, index=df.index, dtype="str")
-    text = df[name].astype("str").str.strip()
-    return text.where(text != "")
+    return trimmed_text(df[name])
 
 
 def _to_float(text: pd.Series) -> np.ndarray:
@@ -188,7 +189,8 @@ def _check_dimensions(cols: dict[str, pd.Series], ctx: ValidationContext, fail: 
     if ctx.unknown_store_policy == "reject":
         fail.add(store.notna() & ~known, "store_id", "unknown_store", "store_id is not a registered store")
     if ctx.vendor_id is not None:
-        owner = store.map(stores.drop_duplicates("store_id").set_index("store_id")["vendor_id"])
+        registered = stores.drop_duplicates("store_id")
+        owner = lookup(store, registered["store_id"], registered["vendor_id"])
         fail.add(
             known & (owner != ctx.vendor_id),
             "store_id",
@@ -207,18 +209,19 @@ def _check_dimensions(cols: dict[str, pd.Series], ctx: ValidationContext, fail: 
 
 def _timestamps(text: pd.Series, store: pd.Series, ctx: ValidationContext, fail: _Failures) -> pd.Series:
     """Parse ISO 8601; a timestamp without an offset is wall-clock time in the store's zone."""
-    parsed = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce").astype("datetime64[us, UTC]")
+    parsed = iso_timestamps(text)
     has_offset = pc.match_substring_regex(pa.array(text, from_pandas=True), _OFFSET)
     naive = parsed.notna().to_numpy() & ~has_offset.to_numpy(zero_copy_only=False).astype(bool)
     if naive.any():
-        zones_by_store = ctx.dims.stores.drop_duplicates("store_id").set_index("store_id")["timezone"]
-        zones = store.map(zones_by_store).fillna(ctx.default_timezone)
-        wall = parsed.dt.tz_localize(None)
+        registered = ctx.dims.stores.drop_duplicates("store_id")
+        zones = lookup(store, registered["store_id"], registered["timezone"]).fillna(ctx.default_timezone)
+        wall = parsed[naive].dt.tz_localize(None)
+        local = pd.Series(pd.NaT, index=wall.index, dtype="datetime64[us, UTC]")
         for zone in pd.unique(zones[naive]):
-            sel = naive & (zones == zone).to_numpy()
-            parsed[sel] = (
-                wall[sel].dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-            )
+            sel = (zones[naive] == zone).to_numpy()
+            here = wall[sel].dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+            local[sel] = here.dt.tz_convert("UTC")
+        parsed[naive] = local
     fail.add(
         text.notna() & parsed.isna(),
         "timestamp",
@@ -240,10 +243,11 @@ def _timestamps(text: pd.Series, store: pd.Series, ctx: ValidationContext, fail:
 def outliers(valid: pd.DataFrame) -> pd.Series:
     """Lines whose amount is far from what is usual for their SKU in this batch (robust z-score)."""
     amount = valid["quantity"] * valid["unit_price"]
-    by_sku = amount.groupby(valid["sku"], sort=False)
+    sku = codes(valid["sku"])[0]
+    by_sku = amount.groupby(sku, sort=False)
     median = by_sku.transform("median")
     count = by_sku.transform("size")
-    mad = (amount - median).abs().groupby(valid["sku"], sort=False).transform("median")
+    mad = (amount - median).abs().groupby(sku, sort=False).transform("median")
     z = 0.6745 * (amount - median) / mad.where(mad > 0)
     spread = (z.abs() > OUTLIER_Z).fillna(False)
     # When most lines are identical (MAD 0), only a tenfold jump counts as unusual.
