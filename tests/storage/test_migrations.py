@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,14 @@ def test_ping_raises_when_database_unreachable() -> None:
 
     with pytest.raises(OperationalError):
         ping(f"postgresql+psycopg://scout@127.0.0.1:{free_port()}/nothing?connect_timeout=2")
+
+
+@pytest.mark.postgres
+def test_concurrent_migrations_on_one_postgres_database(postgres_server) -> None:
+    """Three connections migrate an empty database at once; the advisory lock lets one do it."""
+    url = postgres_server.create_database()
+    engine = get_engine(url)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda _: migrate(engine), range(3)))
+    assert ping(url)["revision"] == head_revision()
+    engine.dispose()
