@@ -128,17 +128,17 @@ class FunctionIndex:
                 return info
         return None
 
-    def route_for(self, method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | tuple[None, bool]:
-        """The matching route and its parameters, or ``(None, path_matched_other_method)``."""
+    def route_for(self, method: str, path: str) -> tuple[HttpRoute | None, dict[str, str], bool]:
+        """``(route, route params, path matched under another method)``; route ``None`` if none fits."""
         path_matched = False
         for route in self.routes:
             params = route.match(path)
             if params is None:
                 continue
             if route.methods is None or method.upper() in route.methods:
-                return route, params
+                return route, params, True
             path_matched = True
-        return None, path_matched
+        return None, {}, path_matched
 
 
 def load_app(spec: str) -> tuple[Any, Path]:

@@ -7,11 +7,15 @@ import asyncio
 import functools
 import inspect
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
+
+import azure.functions as func
 
 from shared.telemetry import get_logger
 
@@ -26,9 +30,10 @@ class Invoker:
     """Runs functions. ``loop`` is the server's event loop: every ``async`` user function runs there,
     so clients that keep a loop-bound session (the durable client's aiohttp session) see one loop."""
 
-    def __init__(self, durable_client_binding: Callable[[], str]) -> None:
+    def __init__(self, durable_client_binding: Callable[[], str], app_dir: Path | None = None) -> None:
         self._durable_client_binding = durable_client_binding
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.app_dir = app_dir
         self._threads = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="invoke")
 
     def close(self) -> None:
@@ -48,6 +53,8 @@ class Invoker:
                 raise NotImplementedError(
                     f"local host does not support {binding['type']!r} bindings ({name})"
                 )
+        if "context" not in kwargs and "context" in inspect.signature(info.user_function).parameters:
+            kwargs["context"] = InvocationContext(info.name, str(self.app_dir))
         return kwargs
 
     async def call_async(self, info: FunctionInfo, trigger_value: Any, **log_fields: Any) -> Any:
@@ -68,6 +75,40 @@ class Invoker:
             if self.loop is None:
                 return asyncio.run(info.user_function(**kwargs))
             return asyncio.run_coroutine_threadsafe(info.user_function(**kwargs), self.loop).result()
+
+
+class InvocationContext(func.Context):
+    """What a function parameter named ``context`` receives, as in Azure."""
+
+    def __init__(self, function_name: str, function_directory: str) -> None:
+        self._invocation_id = str(uuid.uuid4())
+        self._function_name = function_name
+        self._function_directory = function_directory
+        self._local = threading.local
+
+    @property
+    def invocation_id(self) -> str:
+        return self._invocation_id
+
+    @property
+    def thread_local_storage(self) -> type[threading.local]:
+        return self._local
+
+    @property
+    def function_name(self) -> str:
+        return self._function_name
+
+    @property
+    def function_directory(self) -> str:
+        return self._function_directory
+
+    @property
+    def trace_context(self) -> Any:
+        return None
+
+    @property
+    def retry_context(self) -> Any:
+        return None
 
 
 def _is_async(info: FunctionInfo) -> bool:

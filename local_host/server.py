@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from shared.telemetry import get_logger
 
-from .discovery import FunctionIndex, HttpRoute
+from .discovery import FunctionIndex
 from .durable.api import DurableApi
 from .durable.runtime import DurableRuntime
 from .durable.store import TaskHubStore
@@ -56,15 +56,15 @@ def build_app(config: HostConfig) -> Starlette:
     index, keys = config.index, config.keys
     store = TaskHubStore(config.data_dir / "durable.db")
     durable_api: DurableApi | None = None
-    invoker = Invoker(lambda: durable_api.client_binding() if durable_api else "{}")
+    invoker = Invoker(lambda: durable_api.client_binding() if durable_api else "{}", index.app_dir)
     runtime = DurableRuntime(store, index, invoker, config.max_activities)
     durable_api = DurableApi(store, keys, config.base_url, runtime.wake)
     timers = TimerService(index.of_type("timerTrigger"), invoker, store)
 
     async def http_trigger(request: Request) -> Response:
-        route, params = index.route_for(request.method, request.path_params["path"])
-        if not isinstance(route, HttpRoute):
-            return Response(status_code=405 if params else 404)
+        route, params, path_matched = index.route_for(request.method, request.path_params.get("path", ""))
+        if route is None:
+            return Response(status_code=405 if path_matched else 404)
         if not _allowed(route.auth_level, request, keys):
             return Response(status_code=401)
         req = await to_http_request(request, params)

@@ -202,7 +202,7 @@ class TaskHubStore:
         prefix: str | None = None,
         limit: int | None = None,
     ) -> list[Instance]:
-        sql, args = "SELECT * FROM instances WHERE 1=1", []
+        sql, args = "SELECT * FROM instances WHERE 1=1", list[object]()
         if created_from:
             sql, args = sql + " AND created_at >= ?", [*args, created_from]
         if created_to:

@@ -52,8 +52,8 @@ def echo(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @app.route(route="keyed", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-def keyed(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse("function level ok")
+def keyed(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return func.HttpResponse(f"function level ok ({context.function_name})")
 
 
 @app.route(route="admin-only", methods=["GET"], auth_level=func.AuthLevel.ADMIN)

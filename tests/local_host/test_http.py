@@ -47,7 +47,10 @@ def test_auth_levels_like_azure(shared_host: LocalHost) -> None:
         refused = client.get("/api/keyed")
         assert refused.status_code == 401 and refused.content == b""
         assert client.get("/api/keyed", params={"code": "wrong"}).status_code == 401
-        assert client.get("/api/keyed", params={"code": shared_host.function_key}).text == "function level ok"
+        assert (
+            client.get("/api/keyed", params={"code": shared_host.function_key}).text
+            == "function level ok (keyed)"
+        )
         assert (
             client.get("/api/keyed", headers={"x-functions-key": shared_host.function_key}).status_code == 200
         )
