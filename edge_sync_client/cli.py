@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -52,14 +53,23 @@ def read_lines(path: str) -> list[dict[str, Any]]:
     return lines
 
 
-def push_once(config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> PushReport:
-    client = IngestClient(config.base_url, token_source(config), config.function_key, config.request_timeout)
+@dataclass
+class Session:
+    config: EdgeConfig
+    outbox: Outbox
+    stop: threading.Event
+    tokens: TokenSource
+
+
+def push_once(session: Session) -> PushReport:
+    config, outbox = session.config, session.outbox
+    client = IngestClient(config.base_url, session.tokens, config.function_key, config.request_timeout)
     try:
         pusher = Pusher(
             outbox,
             client,
             Backoff(config.backoff_base, config.backoff_cap),
-            stop,
+            session.stop,
             batch_size=config.batch_size,
             max_attempts_per_run=config.max_attempts_per_run,
         )
@@ -76,7 +86,8 @@ def _report(report: PushReport) -> dict[str, Any]:
     return {**report.__dict__, "drained": report.drained}
 
 
-def cmd_capture(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
+def cmd_capture(args: argparse.Namespace, session: Session) -> int:
+    config, outbox = session.config, session.outbox
     summary: dict[str, Any] = {"captured": 0, "duplicates": 0}
     for path in args.csv or []:
         got, dup = drop_folder.capture_file(outbox, Path(path))
@@ -96,29 +107,30 @@ def cmd_capture(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, st
     return 0
 
 
-def cmd_push(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
-    report = push_once(config, outbox, stop)
+def cmd_push(args: argparse.Namespace, session: Session) -> int:
+    report = push_once(session)
     _emit(_report(report))
     return EX_TEMPFAIL if report.gave_up else 0
 
 
-def cmd_status(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
-    _emit({"config": redacted(config), "outbox": outbox.status()})
+def cmd_status(args: argparse.Namespace, session: Session) -> int:
+    _emit({"config": redacted(session.config), "outbox": session.outbox.status()})
     return 0
 
 
-def cmd_requeue(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
-    _emit({"requeued": outbox.requeue(args.batch)})
+def cmd_requeue(args: argparse.Namespace, session: Session) -> int:
+    _emit({"requeued": session.outbox.requeue(args.batch)})
     return 0
 
 
-def cmd_run(args: argparse.Namespace, config: EdgeConfig, outbox: Outbox, stop: threading.Event) -> int:
+def cmd_run(args: argparse.Namespace, session: Session) -> int:
     """Capture from the drop folder and push, cycle after cycle, until SIGTERM/SIGINT."""
+    config, outbox, stop = session.config, session.outbox, session.stop
     cycles = 0
     while not stop.is_set() and (args.cycles is None or cycles < args.cycles):
         if config.drop_folder is not None:
             drop_folder.scan(outbox, config.drop_folder)
-        report = push_once(config, outbox, stop)
+        report = push_once(session)
         outbox.prune(timedelta(days=config.keep_acked_days))
         log.info("cycle %d: %s", cycles, json.dumps(_report(report)))
         cycles += 1
@@ -166,11 +178,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         config = load_config(args.config, outbox=args.outbox, base_url=args.base_url)
-    except (ConfigError, OSError, ValueError) as error:
+        # Only the sending commands need credentials; a missing one is a configuration error.
+        tokens = token_source(config) if args.command in {"push", "run"} else NoToken()
+    except (ConfigError, OSError, ValueError, RuntimeError, ImportError) as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with Outbox(config.outbox) as outbox:
-        return COMMANDS[args.command](args, config, outbox, stop)
+        return COMMANDS[args.command](args, Session(config, outbox, stop, tokens))

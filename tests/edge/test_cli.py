@@ -137,7 +137,8 @@ def test_killed_between_capture_and_push_nothing_is_lost(
     )
     runner = start_edge("run", env=env)
     try:
-        wait_for(lambda: len(flaky_server.attempts) >= 1)
+        wait_for(lambda: len(flaky_server.attempts) >= 1 or runner.poll() is not None)
+        assert runner.poll() is None, runner.stderr.read() if runner.stderr else ""
     finally:
         os.killpg(runner.pid, signal.SIGKILL)
         runner.wait(timeout=10)
@@ -218,6 +219,18 @@ def test_bad_configuration_exits_2_with_a_message(
 ) -> None:
     done = edge("status", env={**edge_env(flaky_server, tmp_path), **env_change})
     assert done.returncode == 2 and message in done.stderr
+
+
+def test_entra_credentials_missing_is_a_configuration_error(
+    flaky_server: FlakyIngestServer, tmp_path: Path
+) -> None:
+    """The real client-credentials path (msal against Entra ID) cannot run here; what can be
+    checked is that a device without its SCOUT_CLIENT_* settings says so and sends nothing."""
+    env = {k: v for k, v in edge_env(flaky_server, tmp_path, SCOUT_EDGE_AUTH="msal").items()}
+    env = {k: v for k, v in env.items() if not k.startswith("SCOUT_CLIENT_")}
+    done = edge("push", env=env)
+    assert done.returncode == 2 and "SCOUT_CLIENT_" in done.stderr
+    assert flaky_server.attempts == []
 
 
 def test_a_toml_file_configures_and_a_token_command_supplies_the_token(

@@ -7,6 +7,7 @@ because its pins clash with the app's; the test creates it on first use. The sca
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,8 +25,10 @@ WAIVER = re.compile(r"#checkov:skip=(CKV2?_AZURE_\d+):(.*)")
 
 
 def checkov_executable() -> Path:
-    exe = VENV / "bin" / "checkov"
-    stamp = VENV / f".installed-{REQUIREMENTS.stat().st_mtime_ns}"
+    """``.venv-checkov/bin/checkov``, installed when the pinned requirements changed. The stamp
+    name matches the Makefile's (sha1 of the requirements file), so either may install it."""
+    digest = hashlib.sha1(REQUIREMENTS.read_bytes()).hexdigest()[:12]  # noqa: S324 - a cache key
+    stamp = VENV / f".installed-{digest}"
     if not stamp.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=120)
         subprocess.run(
@@ -40,8 +43,10 @@ def checkov_executable() -> Path:
             check=True,
             timeout=900,
         )
+        for old in VENV.glob(".installed-*"):
+            old.unlink()
         stamp.touch()
-    return exe
+    return VENV / "bin" / "checkov"
 
 
 @pytest.fixture(scope="module")
