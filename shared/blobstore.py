@@ -107,6 +107,13 @@ def split_name(name: str) -> tuple[str, str]:
     return segments[0], "/".join(segments[1:])
 
 
+def check_prefix(prefix: str) -> str:
+    """A listing prefix: any start of a valid name (its last segment may be partial)."""
+    if "\\" in prefix or "\x00" in prefix or any(part in (".", "..") for part in prefix.split("/")[:-1]):
+        raise InvalidBlobNameError(f"invalid blob prefix {prefix!r}")
+    return prefix
+
+
 # --- folder ------------------------------------------------------------------------------
 class FolderBlobStore:
     """Blobs as files under ``root/<container>/<path>``.
@@ -177,6 +184,7 @@ class FolderBlobStore:
             path.unlink()
 
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
+        check_prefix(prefix)
         for container in sorted(CONTAINERS):
             top = container + "/"
             if not (top.startswith(prefix) or prefix.startswith(top)):
@@ -187,8 +195,7 @@ class FolderBlobStore:
 
     def _walk(self, folder: Path, prefix: str) -> Iterator[BlobInfo]:
         try:
-            # Name order of full blob names: a folder's entries sort as "folder/...".
-            entries = sorted(os.scandir(folder), key=lambda e: e.name + "/" if e.is_dir() else e.name)
+            entries = sorted(os.scandir(folder), key=_full_name_order)
         except (FileNotFoundError, NotADirectoryError):
             return
         for entry in entries:
@@ -210,6 +217,11 @@ class FolderBlobStore:
     def ensure_containers(self) -> None:
         for container in (*CONTAINERS, ".tmp"):
             (self.root / container).mkdir(parents=True, exist_ok=True)
+
+
+def _full_name_order(entry: os.DirEntry[str]) -> str:
+    # Blob names sort as full paths: a folder's entries come as "folder/...".
+    return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
 
 
 # --- Azure -------------------------------------------------------------------------------
@@ -299,6 +311,7 @@ class AzureBlobStore:
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
         from azure.core.exceptions import ResourceNotFoundError
 
+        check_prefix(prefix)
         for container in sorted(CONTAINERS):
             top = container + "/"
             if not (top.startswith(prefix) or prefix.startswith(top)):

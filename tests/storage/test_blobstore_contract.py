@@ -153,3 +153,9 @@ def test_composition_root_picks_by_configuration(tmp_path, azurite: str) -> None
     assert isinstance(identity, AzureBlobStore)  # built with DefaultAzureCredential; not contacted here
     with pytest.raises(ValueError, match="unsupported blob URL"):
         get_blob_store(Settings(blob_url="ftp://x", blob_connection_string=""))
+
+
+@pytest.mark.parametrize("prefix", ["raw/../", "raw/../x", "../", "raw/./a", "raw\\a"])
+def test_listing_prefixes_that_could_escape_are_refused(store: BlobStore, prefix: str) -> None:
+    with pytest.raises(InvalidBlobNameError):
+        list(store.list(prefix))
