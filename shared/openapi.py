@@ -54,6 +54,7 @@ def _errors(*extra: str) -> dict[str, Any]:
         "413": "Body too large",
         "415": "Unsupported content type",
         "422": "Idempotency key reused with a different body",
+        "503": "A dependency is down (the body says which)",
     }
     statuses.update({code: extra_descriptions[code] for code in extra})
     return {
@@ -140,7 +141,7 @@ OTHER_OPERATIONS: tuple[Operation, ...] = (
         "health",
         secured=False,
         response=_OBJECT,
-        errors=(),
+        errors=("503",),
     ),
     Operation(
         "/ingest/transactions",
