@@ -95,19 +95,26 @@ function errorPanel(error, retry) {
   );
 }
 
-function viewHeader(module, params, data) {
-  const exportButton = el("button", {
+// The API exports one table of an answer per CSV (`part`); the reader picks which.
+function exportControls(module, params) {
+  const parts = module.exports;
+  const picker = el(
+    "select",
+    { id: "export-part", name: "part" },
+    parts.map(([part, label]) => el("option", { value: part, text: label, selected: part === module.defaultExport?.(state) })),
+  );
+  const button = el("button", {
     type: "button",
     class: "secondary export",
     text: "Export CSV",
-    "aria-label": `Export ${module.title} as CSV`,
-    onclick: async (event) => {
-      const button = event.currentTarget;
+    onclick: async () => {
+      const part = picker.value;
+      const label = picker.selectedOptions[0].textContent;
       button.disabled = true;
-      announce(`Preparing the ${module.title} CSV…`);
+      announce(`Preparing the ${label} CSV…`);
       try {
-        await downloadCsv(module.endpoint, params, `scout-${module.id}-${params.from}-to-${params.to}.csv`);
-        announce(`${module.title} CSV downloaded.`);
+        await downloadCsv(module.endpoint, { ...params, part }, `scout-${module.id}-${part}-${params.from}-to-${params.to}.csv`);
+        announce(`${label} CSV downloaded.`);
       } catch (error) {
         announce(`The CSV export failed: ${error.message}`);
       } finally {
@@ -115,6 +122,10 @@ function viewHeader(module, params, data) {
       }
     },
   });
+  return el("div", { class: "control export-control" }, el("label", { for: "export-part", text: "Table to export" }), el("div", { class: "inline" }, picker, button));
+}
+
+function viewHeader(module, params, data) {
   return el(
     "div",
     { class: "view-head" },
@@ -123,7 +134,7 @@ function viewHeader(module, params, data) {
     data?.filters?.scoped_regions
       ? el("p", { class: "note scope-note", text: `Your access covers: ${data.filters.scoped_regions.join(", ")}.` })
       : null,
-    el("div", { class: "view-actions" }, module.controls ? module.controls(state, (patch) => navigate({ ...state, ...patch })) : null, exportButton),
+    el("div", { class: "view-actions" }, module.controls ? module.controls(state, (patch) => navigate({ ...state, ...patch })) : null, exportControls(module, params)),
   );
 }
 

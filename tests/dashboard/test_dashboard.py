@@ -218,20 +218,33 @@ def test_shared_link_and_keyboard_navigation_keep_filters(
     assert d.console_errors == []
 
 
+@pytest.mark.parametrize(
+    ("module", "extra", "part"),
+    [("products", {"top": "10"}, "top_skus"), ("geographic", {"level": "stores"}, "stores")],
+)
 def test_csv_export_downloads_the_apis_csv(
-    dashboard: Callable[..., Dashboard], api: httpx.Client, span: dict[str, str], tmp_path: Path
+    module: str,
+    extra: dict[str, str],
+    part: str,
+    dashboard: Callable[..., Dashboard],
+    api: httpx.Client,
+    span: dict[str, str],
+    tmp_path: Path,
 ) -> None:
-    d = dashboard().open(query("products", span))
+    d = dashboard().open(query(module, {**span, **extra}))
+    d.page.get_by_label("Table to export").select_option(part)
     with d.page.expect_download() as download_info:
-        d.page.get_by_role("button", name="Export Product Mix as CSV").click()
+        d.page.get_by_role("button", name="Export CSV").click()
     download = download_info.value
-    assert download.suggested_filename == f"scout-products-{span['from']}-to-{span['to']}.csv"
+    assert download.suggested_filename == f"scout-{module}-{part}-{span['from']}-to-{span['to']}.csv"
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
-    expected = api.get("/api/products", params={**span, "top": "10", "format": "csv"})
+    api_params = {**span, **{k: v for k, v in extra.items() if k != "level"}, "format": "csv", "part": part}
+    expected = api.get(f"/api/{module}", params=api_params)
     assert expected.headers["content-type"].startswith("text/csv")
-    assert saved.read_bytes() == expected.content
     assert len(expected.text.splitlines()) > 1
+    assert saved.read_bytes() == expected.content
+    assert "downloaded" in d.page.locator("#status").inner_text()
     assert d.console_errors == []
 
 

@@ -62,6 +62,13 @@ export default {
   title: "Consumer Behaviour",
   endpoint: "behavior",
   params: { grain: { value: "week", allowed: GRAINS } },
+  exports: [
+    ["hour_weekday", "Hour x weekday"],
+    ["basket_size", "Basket sizes"],
+    ["basket_value", "Basket values"],
+    ["payment_mix", "Payment mix"],
+    ["payment_totals", "Payment totals"],
+  ],
 
   controls(state, update) {
     return choice({ name: "grain", label: "Payment mix by", value: state.grain, options: GRAINS.map((g) => [g, g[0].toUpperCase() + g.slice(1)]), onChange: (grain) => update({ grain }) });

@@ -28,6 +28,12 @@ export default {
   title: "Customer Profiling",
   endpoint: "customers",
   params: {},
+  exports: [
+    ["demographics", "Age band x gender"],
+    ["loyalty", "Loyalty tiers"],
+    ["new_vs_returning", "New vs returning"],
+    ["rfm", "RFM segments"],
+  ],
 
   isEmpty: (data) => data.identified_transactions + data.anonymous_transactions === 0,
 

@@ -20,6 +20,8 @@ export default {
   title: "Geographic Heatmap",
   endpoint: "geographic",
   params: { level: { value: "regions", allowed: LEVELS.map(([v]) => v), local: true } },
+  exports: LEVELS.map(([v, plural]) => [v, plural]),
+  defaultExport: (state) => state.level,
 
   controls(state, update) {
     return choice({ name: "level", label: "Table by", value: state.level, options: LEVELS.map(([v, plural]) => [v, plural]), onChange: (level) => update({ level }) });

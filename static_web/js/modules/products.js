@@ -77,6 +77,14 @@ export default {
   title: "Product Mix",
   endpoint: "products",
   params: { top: { value: "10", allowed: TOP_CHOICES } },
+  exports: [
+    ["categories", "Category shares"],
+    ["brands", "Brand shares"],
+    ["top_skus", "Top SKUs"],
+    ["bottom_skus", "Bottom SKUs"],
+    ["category_region", "Category by region"],
+    ["pairs", "Bought together"],
+  ],
 
   controls(state, update) {
     return choice({ name: "top", label: "SKUs listed", value: state.top, options: TOP_CHOICES.map((n) => [n, `Top/bottom ${n}`]), onChange: (top) => update({ top }) });

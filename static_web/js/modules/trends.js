@@ -45,6 +45,7 @@ export default {
   title: "Transaction Trends",
   endpoint: "transactions",
   params: { grain: { value: "day", allowed: GRAINS } },
+  exports: [["series", "Figures by period"]],
 
   controls(state, update) {
     return choice({
