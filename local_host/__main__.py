@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +47,7 @@ def _serve(argv: list[str]) -> int:
     from shared.telemetry import configure_logging
 
     from .discovery import index_app, load_app
+    from .host_json import HostJson
     from .keys import load_or_create
     from .lock import DataDirLocked, HostLock
     from .server import HostConfig, build_app
@@ -68,7 +68,7 @@ def _serve(argv: list[str]) -> int:
             data_dir=data_dir,
             port=args.port,
             load_sample=args.load_sample,
-            max_activities=_max_activities(app_dir),
+            host_json=HostJson.read(app_dir),
             shutdown_grace_seconds=args.shutdown_grace,
         )
         server = uvicorn.Server(
@@ -85,15 +85,6 @@ def _serve(argv: list[str]) -> int:
         return 0 if server.started else 1
     finally:
         lock.release()
-
-
-def _max_activities(app_dir: Path) -> int:
-    """host.json ``extensions.durableTask.maxConcurrentActivityFunctions`` (default 4 here)."""
-    host_json = app_dir / "host.json"
-    if not host_json.is_file():
-        return 4
-    durable = json.loads(host_json.read_text()).get("extensions", {}).get("durableTask", {})
-    return int(durable.get("maxConcurrentActivityFunctions", 4))
 
 
 def _token(argv: list[str]) -> int:

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROUTE_PREFIX = "api"  # host.json extensions.http.routePrefix
-
 # ASP.NET-style inline constraints the Functions host supports for route parameters
 _CONSTRAINTS = {
     "int": r"-?\d+",

@@ -5,12 +5,13 @@ runtime, started and stopped with the server's lifespan."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import importlib.util
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -27,6 +28,7 @@ from .discovery import FunctionIndex
 from .durable.api import DurableApi
 from .durable.runtime import DurableRuntime
 from .durable.store import TaskHubStore
+from .host_json import HostJson
 from .http_mapping import to_http_request, to_response
 from .invoke import Invoker
 from .keys import HostKeys
@@ -43,8 +45,8 @@ class HostConfig:
     keys: HostKeys
     data_dir: Path
     port: int
+    host_json: HostJson = field(default_factory=HostJson)
     load_sample: bool = False
-    max_activities: int = 4
     shutdown_grace_seconds: float = 10.0
 
     @property
@@ -57,8 +59,8 @@ def build_app(config: HostConfig) -> Starlette:
     store = TaskHubStore(config.data_dir / "durable.db")
     durable_api: DurableApi | None = None
     invoker = Invoker(lambda: durable_api.client_binding() if durable_api else "{}", index.app_dir)
-    runtime = DurableRuntime(store, index, invoker, config.max_activities)
-    durable_api = DurableApi(store, keys, config.base_url, runtime.wake)
+    runtime = DurableRuntime(store, index, invoker, config.host_json.max_activities)
+    durable_api = DurableApi(store, keys, config.base_url, runtime.wake, config.host_json.task_hub)
     timers = TimerService(index.of_type("timerTrigger"), invoker, store)
 
     async def http_trigger(request: Request) -> Response:
@@ -141,13 +143,14 @@ def build_app(config: HostConfig) -> Starlette:
             invoker.close()
             log.info("host stopped", extra={"abandoned_workers": abandoned})
 
+    prefix = f"/{config.host_json.route_prefix}" if config.host_json.route_prefix else ""
     routes: list[Route | Mount] = [
         Route("/admin/host/status", host_status, methods=["GET"]),
         Route("/admin/functions", list_functions, methods=["GET"]),
         Route("/admin/functions/{name}", run_function, methods=["POST"]),
         *durable_api.routes(),
-        Route("/api/{path:path}", http_trigger, methods=_METHODS),
-        Route("/api", http_trigger, methods=_METHODS),
+        Route(f"{prefix}/{{path:path}}", http_trigger, methods=_METHODS),
+        Route(prefix or "/", http_trigger, methods=_METHODS),
     ]
     if dev_auth_enabled():
         routes += [
@@ -205,8 +208,7 @@ def _load_sample(config: HostConfig) -> None:
     else:
         log.error("--load-sample: /api/health did not answer 200; sample not loaded")
         return
-    from local_host import sample  # type: ignore[attr-defined]
-
+    sample = importlib.import_module("local_host.sample")
     try:
         sample.load_sample(config.base_url, config.keys.default_function_key, config.data_dir)
     except Exception:  # noqa: BLE001 - the host keeps serving without sample data

@@ -27,12 +27,14 @@ from .events import EventType, RuntimeStatus, event, format_time
 from .store import Instance, NewInstance, TaskHubStore
 
 PREFIX = "/runtime/webhooks/durabletask"
-TASK_HUB = "ScoutTaskHub"
 _BAD_ID = re.compile(r"[/\\#?\x00-\x1f\x7f]")
 
 
 class DurableApi:
-    def __init__(self, store: TaskHubStore, keys: HostKeys, base_url: str, wake: Callable[[], None]) -> None:
+    def __init__(
+        self, store: TaskHubStore, keys: HostKeys, base_url: str, wake: Callable[[], None], task_hub: str
+    ) -> None:
+        self.task_hub = task_hub
         self.store = store
         self.keys = keys
         self.base_url = base_url.rstrip("/")
@@ -42,12 +44,12 @@ class DurableApi:
     def client_binding(self) -> str:
         base = f"{self.base_url}{PREFIX}/"
         code = self.keys.durable_system_key
-        common = f"taskHub={TASK_HUB}&connection=Storage&code={code}"
+        common = f"taskHub={self.task_hub}&connection=Storage&code={code}"
         instance = f"{base}instances/INSTANCEID"
         start = f"{base}orchestrators/{{functionName}}[/{{instanceId}}]"
         return json.dumps(
             {
-                "taskHubName": TASK_HUB,
+                "taskHubName": self.task_hub,
                 "creationUrls": {
                     "createNewInstancePostUri": f"{start}?code={code}",
                     "createAndWaitOnNewInstancePostUri": (
@@ -80,7 +82,7 @@ class DurableApi:
 
     def management_payload(self, request: Request, instance_id: str) -> dict[str, str]:
         origin = f"{request.url.scheme}://{request.url.netloc}"
-        common = f"taskHub={TASK_HUB}&connection=Storage&code={self.keys.durable_system_key}"
+        common = f"taskHub={self.task_hub}&connection=Storage&code={self.keys.durable_system_key}"
         quoted = quote(instance_id, safe="")
         return self._management_urls(f"{origin}{PREFIX}/instances/{quoted}", common, instance_id)
 
