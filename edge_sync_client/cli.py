@@ -1,6 +1,7 @@
 """``python -m edge_sync_client capture|push|status|run|requeue`` — see README.md beside this file.
 
-Exit codes: 0 done; 2 bad usage or configuration; 75 (EX_TEMPFAIL) a push run gave up on
+Exit codes: 0 done; 2 bad usage or configuration; 65 (EX_DATAERR) an input to ``capture`` was
+unreadable (the other inputs were still captured); 75 (EX_TEMPFAIL) a push run gave up on
 transient failures with batches still pending — they stay in the outbox for the next run.
 """
 
@@ -26,6 +27,7 @@ from edge_sync_client.ingest_client import IngestClient
 from edge_sync_client.outbox import Outbox
 from edge_sync_client.push import Pusher, PushReport
 
+EX_DATAERR = 65
 EX_TEMPFAIL = 75
 log = logging.getLogger("edge_sync_client")
 
@@ -86,25 +88,37 @@ def _report(report: PushReport) -> dict[str, Any]:
     return {**report.__dict__, "drained": report.drained}
 
 
+def _capture_one(outbox: Outbox, kind: str, path: str) -> tuple[int, int]:
+    if kind == "csv":
+        return drop_folder.capture_file(outbox, Path(path))
+    result = outbox.capture(read_lines(path))
+    return result.captured, result.duplicates
+
+
 def cmd_capture(args: argparse.Namespace, session: Session) -> int:
+    """Each input is captured in its own transaction: a bad file is reported, the others kept."""
     config, outbox = session.config, session.outbox
     summary: dict[str, Any] = {"captured": 0, "duplicates": 0}
-    for path in args.csv or []:
-        got, dup = drop_folder.capture_file(outbox, Path(path))
+    errors = []
+    inputs = [("csv", p) for p in args.csv or []] + [("json", p) for p in args.json or []]
+    for kind, path in inputs:
+        try:
+            got, dup = _capture_one(outbox, kind, path)
+        except (ValueError, OSError) as error:  # CsvError, JSON and encoding errors are ValueErrors
+            errors.append(f"{path}: {error}")
+            continue
         summary["captured"] += got
         summary["duplicates"] += dup
-    for path in args.json or []:
-        result = outbox.capture(read_lines(path))
-        summary["captured"] += result.captured
-        summary["duplicates"] += result.duplicates
     folder = args.drop_folder or config.drop_folder
     if folder is not None:
         found = drop_folder.scan(outbox, Path(folder))
         summary["captured"] += found.captured
         summary["duplicates"] += found.duplicates
         summary["rejected_files"] = found.rejected
+    if errors:
+        summary["errors"] = errors
     _emit(summary)
-    return 0
+    return EX_DATAERR if errors else 0
 
 
 def cmd_push(args: argparse.Namespace, session: Session) -> int:

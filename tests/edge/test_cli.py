@@ -117,6 +117,18 @@ def test_ndjson_from_stdin(flaky_server: FlakyIngestServer, tmp_path: Path) -> N
     assert json.loads(done.stdout)["captured"] == 4
 
 
+def test_a_bad_input_is_reported_and_the_good_ones_are_kept(
+    flaky_server: FlakyIngestServer, tmp_path: Path
+) -> None:
+    env = edge_env(flaky_server, tmp_path)
+    good = write_csv(tmp_path / "good.csv", make_lines(5))
+    (tmp_path / "bad.json").write_text("[{not json")
+    done = edge("capture", "--json", str(tmp_path / "bad.json"), "--csv", str(good), env=env)
+    assert done.returncode == 65
+    summary = json.loads(done.stdout)
+    assert summary["captured"] == 5 and "bad.json" in summary["errors"][0]
+
+
 def test_killed_between_capture_and_push_nothing_is_lost(
     flaky_server: FlakyIngestServer, tmp_path: Path
 ) -> None:
