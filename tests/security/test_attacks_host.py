@@ -235,3 +235,21 @@ def test_rate_limit_answers_429_with_retry_after(scout: Scout) -> None:
     assert 1 <= int(resp.headers["Retry-After"]) <= 2
     other = auth_header(token_for(scout.host, "Dashboard.Read", subject="calm-reader"))
     assert scout.http.get("/api/manage/vendors", headers=scout.key(**other)).status_code == 403
+
+
+def test_cors_and_security_headers_on_answers_and_errors(scout: Scout) -> None:
+    dashboard = "http://localhost:7071"  # the default SCOUT_DASHBOARD_ORIGIN
+    reader = auth_header(token_for(scout.host, "Dashboard.Read"))
+    day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    ok = scout.http.get(
+        "/api/transactions", params={"from": day, "to": day}, headers={**reader, "Origin": dashboard}
+    )
+    assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == dashboard
+    evil = scout.http.get(
+        "/api/transactions", params={"from": day, "to": day}, headers={"Origin": "https://evil.example"}
+    )
+    assert evil.status_code == 401 and "Access-Control-Allow-Origin" not in evil.headers
+    for resp in (ok, evil):
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
