@@ -24,13 +24,24 @@ export function kpiRow(cards) {
   return el("div", { class: "kpis", role: "group", "aria-label": "Key figures" }, cards);
 }
 
-// Background for a value on a 0..1 scale, with a text colour that keeps 4.5:1 contrast.
+const channel = (c) => {
+  const v = c / 255;
+  return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+};
+const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+const DARK_TEXT = [0, 0, 0];
+
+// Background for a value on a 0..1 scale, with whichever text colour (black or white)
+// contrasts more with it (WCAG relative luminance).
 export function heatStyle(ratio) {
   const t = Math.max(0, Math.min(1, ratio || 0));
   const light = [235, 243, 251];
   const dark = [13, 59, 110];
   const rgb = light.map((c, i) => Math.round(c + (dark[i] - c) * t));
-  return { background: `rgb(${rgb.join(",")})`, color: t > 0.45 ? "#fff" : "#111" };
+  const bg = luminance(rgb);
+  const onWhite = 1.05 / (bg + 0.05);
+  const onDark = (bg + 0.05) / (luminance(DARK_TEXT) + 0.05);
+  return { background: `rgb(${rgb.join(",")})`, color: onWhite > onDark ? "#fff" : "#000" };
 }
 
 export function heatCell(value, ratio, text) {

@@ -280,3 +280,41 @@ def test_filters_are_labelled_and_status_is_announced(
     assert d.page.locator("#status").get_attribute("aria-live") == "polite"
     assert "updated" in d.page.locator("#status").inner_text()
     assert d.console_errors == []
+
+
+CONTRAST_FAILURES = """() => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const rgba = parse(getComputedStyle(node).backgroundColor);
+      if (rgba.length === 3 || (rgba.length === 4 && rgba[3] > 0)) return rgba.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!ownText || box.width === 0 || el.closest('[hidden], noscript, .skip-link')) continue;
+    const style = getComputedStyle(el);
+    const [a, b] = [lum(parse(style.color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      failures.push(`${el.tagName}.${el.className} ${ratio.toFixed(2)}: ${el.textContent.slice(0, 30)}`);
+    }
+  }
+  return failures;
+}"""
+
+
+@pytest.mark.parametrize("module", ["trends", "behavior", "products"])
+def test_text_contrast_meets_wcag_aa(
+    module: str, dashboard: Callable[..., Dashboard], span: dict[str, str]
+) -> None:
+    d = dashboard().open(query(module, span))
+    assert d.state == "ready"
+    assert d.page.evaluate(CONTRAST_FAILURES) == []
