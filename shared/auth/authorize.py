@@ -12,6 +12,9 @@ from shared.config import get_settings
 from shared.db.engine import ensure_schema
 from shared.errors import ApiError
 from shared.ratelimit import check_rate
+from shared.telemetry import get_logger
+
+log = get_logger("auth")
 
 
 def _authenticate(headers: Mapping[str, str]) -> Principal:
@@ -38,6 +41,10 @@ def authorize_request(
     principal = _authenticate(headers)
     check_rate(f"{principal.tenant_id}/{principal.subject}")
     if not principal.has_any_role(ROLE_ADMIN, *roles):
+        log.warning(
+            "access refused: missing role",
+            extra={"subject": principal.subject, "client_ip": client_ip, "required": sorted(roles)},
+        )
         raise ApiError(
             403, "forbidden", "This caller lacks the role this endpoint requires: " + ", ".join(sorted(roles))
         )

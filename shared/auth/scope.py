@@ -9,6 +9,9 @@ from shared.auth.principal import ROLE_ADMIN, Principal
 from shared.config import get_settings
 from shared.db.engine import ensure_schema
 from shared.errors import ApiError
+from shared.telemetry import get_logger
+
+log = get_logger("auth")
 
 _NAMED_MAX = 50  # offending ids listed in one error, so the answer stays small
 
@@ -40,6 +43,14 @@ def check_store_scope(principal: Principal, store_ids: Iterable[str]) -> None:
         if (s in owners and owners[s] != principal.vendor_id) or (s not in owners and not accept_unknown)
     )
     if refused:
+        log.warning(
+            "access refused: stores of another vendor",
+            extra={
+                "subject": principal.subject,
+                "vendor_id": principal.vendor_id,
+                "stores": refused[:_NAMED_MAX],
+            },
+        )
         raise ApiError(
             403,
             "store_not_allowed",
@@ -64,6 +75,9 @@ def region_filter(principal: Principal, requested: list[str] | None) -> list[str
         return sorted(principal.regions)
     refused = [r for r in asked if r.strip().casefold() not in allowed]
     if refused:
+        log.warning(
+            "access refused: regions", extra={"subject": principal.subject, "regions": refused[:_NAMED_MAX]}
+        )
         raise ApiError(
             403,
             "region_not_allowed",

@@ -202,6 +202,8 @@ class TokenValidator:
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     roles = claims.get("roles") or []
+    if isinstance(roles, str):
+        roles = [roles]
     scopes = frozenset(str(claims.get("scp", "")).split())
     granted = {r for r in roles if isinstance(r, str)} | {SCOPE_ROLES[s] for s in scopes if s in SCOPE_ROLES}
     return Principal(

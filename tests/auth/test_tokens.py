@@ -226,3 +226,10 @@ def test_dev_mode_refuses_to_run_on_app_service(auth_env, monkeypatch) -> None:
     get_settings.cache_clear()
     with pytest.raises(RuntimeError, match="SCOUT_AUTH_MODE=entra"):
         authorize_request(auth_header(token_for(auth_env, ROLE_READ)), READ)
+
+
+def test_a_single_role_given_as_a_string_is_one_role(auth_env) -> None:
+    token = token_for(auth_env, [], extra_claims={"roles": "Dashboard.Read"})
+    assert authorize_request(auth_header(token), READ).roles == {ROLE_READ}
+    spelled = token_for(auth_env, [], extra_claims={"roles": "AdminDashboard.Read"})
+    assert _refused(auth_header(spelled), READ).code == "forbidden"
