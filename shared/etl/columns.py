@@ -7,6 +7,8 @@ object arrays; on a million lines each costs 0.3-2 s here. These helpers keep te
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -64,6 +66,14 @@ def codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return position.to_numpy().astype(np.int64), distinct
 
 
+def _is_date(text: str | None) -> bool:
+    try:
+        date.fromisoformat(text or "")
+    except ValueError:
+        return False
+    return True
+
+
 def iso_timestamps(text: pd.Series) -> pd.Series:
     """ISO 8601 text -> UTC timestamps (µs); text without an offset is read as UTC (the caller
     re-reads it in the store's zone). Unparseable text gives NaT."""
@@ -72,6 +82,12 @@ def iso_timestamps(text: pd.Series) -> pd.Series:
     for fmt in _ISO_FORMATS:
         attempt = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
         parsed = pc.coalesce(parsed, attempt.cast(pa.timestamp("us", tz="UTC")))
+    # strptime rolls an impossible day over (02-30 -> 03-02): check each distinct date once.
+    day = pc.utf8_slice_codeunits(arr, 0, 10)
+    real_date = pc.is_in(
+        day, value_set=pa.array([d for d in pc.unique(day).to_pylist() if _is_date(d)], pa.string())
+    )
+    parsed = pc.if_else(real_date, parsed, pa.scalar(None, parsed.type))
     out = series(parsed, text.index)
     rest = out.isna() & text.notna()
     if rest.any():  # fractions of a second, a space for the T, week dates, ...: pandas' own parser

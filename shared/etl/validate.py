@@ -98,8 +98,9 @@ def validate(df: pd.DataFrame, ctx: ValidationContext) -> tuple[pd.DataFrame, pd
         if name == "timestamp":
             continue
         number = _to_float(text)
-        fail.add(text.notna() & ~np.isfinite(number), name, "invalid_number", f"{name} must be a number")
-        cols[name] = pd.Series(number, index=df.index)
+        finite = np.isfinite(number)
+        fail.add(text.notna() & ~finite, name, "invalid_number", f"{name} must be a number")
+        cols[name] = pd.Series(np.where(finite, number, np.nan), index=df.index)
     _check_numbers(cols, fail)
 
     cols["store_id"] = ascii_case(cols["store_id"], upper=True)
@@ -174,7 +175,7 @@ def _check_numbers(cols: dict[str, pd.Series], fail: _Failures) -> None:
     )
     fail.add(discount < 0, "discount", "negative_discount", "discount must not be negative")
     fail.add(
-        discount > qty * price + 1e-9,
+        (discount > qty * price + 1e-9) & (qty > 0) & (price >= 0),  # else quantity/price is the fault
         "discount",
         "discount_exceeds_amount",
         "discount must not exceed quantity x unit_price",
