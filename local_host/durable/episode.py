@@ -130,11 +130,14 @@ class _Decider:
         error = outcome.error
         actions = flatten_actions(state.get("actions") or [])
         continue_as_new: dict[str, Any] | None = None
+        known = len(self.bk["action_ids"])
         if error is None:
-            known = len(self.bk["action_ids"])
+            error = self._diverged(actions[:known])
+        if error is None:
             self._cancel_timers(actions[:known])
             for action in actions[known:]:
                 kind = action.get("actionType")
+                self.bk["action_sigs"].append(_signature(action))
                 if kind == ActionType.WAIT_FOR_EXTERNAL_EVENT:
                     self.bk["action_ids"].append(None)
                     continue
@@ -158,6 +161,16 @@ class _Decider:
         self.history_append.append(event(EventType.ORCHESTRATOR_COMPLETED, self.now))
         return self.changes
 
+    def _diverged(self, replayed: list[dict[str, Any]]) -> str | None:
+        """Azure's non-determinism check: a replay must ask for the same work as the first run."""
+        for position, (action, recorded) in enumerate(zip(replayed, self.bk["action_sigs"], strict=False)):
+            if _signature(action) != recorded:
+                return (
+                    f"Non-deterministic workflow detected: action {position} was {recorded!r} "
+                    f"when first run and is {_signature(action)!r} on replay"
+                )
+        return None
+
     def _take_number(self) -> int:
         number = int(self.bk["next_seq"])
         self.bk["next_seq"] = number + 1
@@ -169,11 +182,11 @@ class _Decider:
         if kind in (ActionType.CALL_ACTIVITY, ActionType.CALL_ACTIVITY_WITH_RETRY):
             self._schedule_activity(task_id, action["functionName"], action.get("input"))
         elif kind in (ActionType.CALL_SUB_ORCHESTRATOR, ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
-            self._schedule_sub_orchestration(task_id, action, attempt=1)
+            self._schedule_sub_orchestration(task_id, action, first_task_id=task_id, attempt=1)
         elif kind == ActionType.CREATE_TIMER:
             self._schedule_timer(task_id, action["fireAt"])
         if kind in (ActionType.CALL_ACTIVITY_WITH_RETRY, ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
-            self.bk["retries"][str(task_id)] = {"action": action, "attempt": 1, "first_attempt": self.now}
+            self.bk["retries"][str(task_id)] = {"action": action, "attempt": 1, "first_task_id": task_id}
 
     def _schedule_activity(self, task_id: int, name: str, input_: str | None) -> None:
         self.history_append.append(
@@ -181,8 +194,10 @@ class _Decider:
         )
         self.changes.work.append((task_id, name, input_))
 
-    def _schedule_sub_orchestration(self, task_id: int, action: dict[str, Any], attempt: int) -> None:
-        base = action.get("instanceId") or f"{self.instance.instance_id}:{task_id}"
+    def _schedule_sub_orchestration(
+        self, task_id: int, action: dict[str, Any], *, first_task_id: int, attempt: int
+    ) -> None:
+        base = action.get("instanceId") or f"{self.instance.instance_id}:{first_task_id}"
         child_id = base if attempt == 1 else f"{base}:{attempt}"
         self.history_append.append(
             event(
@@ -247,7 +262,9 @@ class _Decider:
         if action["actionType"] == ActionType.CALL_ACTIVITY_WITH_RETRY:
             self._schedule_activity(task_id, action["functionName"], action.get("input"))
         else:
-            self._schedule_sub_orchestration(task_id, action, attempt=retry["attempt"])
+            self._schedule_sub_orchestration(
+                task_id, action, first_task_id=retry["first_task_id"], attempt=retry["attempt"]
+            )
         self.bk["retries"][str(task_id)] = retry
 
     # --- endings -----------------------------------------------------------------------------
@@ -282,6 +299,15 @@ class _Decider:
         self.changes.work.clear()
         self.changes.new_instances.clear()
         self.changes.inbox = [entry for entry in self.changes.inbox if entry[0] != self.instance.instance_id]
+
+
+def _signature(action: dict[str, Any]) -> str:
+    name = action.get("functionName") or action.get("externalEventName") or ""
+    try:
+        kind = ActionType(int(action.get("actionType", -1))).name
+    except ValueError:
+        kind = str(action.get("actionType"))
+    return f"{kind}:{name}"
 
 
 def retry_delay(options: dict[str, Any], attempt: int) -> timedelta:

@@ -135,8 +135,9 @@ class EpisodeChanges:
 def new_bookkeeping() -> dict[str, Any]:
     # next_seq: the SDK's next task sequence number; action_ids: the id each action took
     # (None for external-event waits); retries: open retry attempts by task id; retry_timers:
-    # retry backoff timers by timer id.
-    return {"next_seq": 0, "action_ids": [], "retries": {}, "retry_timers": {}}
+    # retry backoff timers by timer id; action_sigs: what each action asked for, to detect a
+    # replay that diverges from the first run.
+    return {"next_seq": 0, "action_ids": [], "action_sigs": [], "retries": {}, "retry_timers": {}}
 
 
 class TaskHubStore:

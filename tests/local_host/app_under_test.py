@@ -19,6 +19,7 @@ import azure.functions as func
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 CONCURRENT = 20
 arrivals = threading.Barrier(CONCURRENT, timeout=15)
+SHIFTY = ["add_one"]
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=100, max_number_of_attempts=4)
 
 
@@ -131,6 +132,38 @@ def pipeline(context: df.DurableOrchestrationContext):
 @app.orchestration_trigger(context_name="context")
 def mirror(context: df.DurableOrchestrationContext):
     return context.get_input()
+
+
+@app.orchestration_trigger(context_name="context")
+def counter(context: df.DurableOrchestrationContext):
+    """Counts to 3 by continuing as new; each execution has a fresh history."""
+    n = context.get_input() or 0
+    if n < 3:
+        yield context.call_activity("add_one", n)
+        context.continue_as_new(n + 1)
+        return None
+    return n
+
+
+@app.orchestration_trigger(context_name="context")
+def parent_retrying_child(context: df.DurableOrchestrationContext):
+    result = yield context.call_sub_orchestrator_with_retry("flaky_child", RETRY, context.instance_id)
+    return result
+
+
+@app.orchestration_trigger(context_name="context")
+def flaky_child(context: df.DurableOrchestrationContext):
+    """Fails (its activity does, without retry) until the third child instance."""
+    result = yield context.call_activity("flaky", context.get_input())
+    return result
+
+
+@app.orchestration_trigger(context_name="context")
+def shifty(context: df.DurableOrchestrationContext):
+    """Asks for a different activity on replay when a test flips SHIFTY: the host must notice."""
+    yield context.call_activity(SHIFTY[0], 1)
+    yield context.call_activity("add_one", 2)
+    return "done"
 
 
 @app.orchestration_trigger(context_name="context")

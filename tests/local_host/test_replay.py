@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -129,27 +130,38 @@ def test_retry_backoff(options: dict, attempt: int, expected_ms: int) -> None:
     assert retry_delay(options, attempt) == timedelta(milliseconds=expected_ms)
 
 
-def test_episodes_over_sqlite_number_retries_the_way_the_sdk_does(tmp_path: Path, monkeypatch) -> None:
-    """The whole `pipeline` run by the host's episode logic with a clock the test advances: the
-    retried activity's attempts and backoff timers take the ids the SDK expects, or replay fails."""
+@pytest.fixture
+def hub(tmp_path: Path, monkeypatch) -> Iterator[tuple[TaskHubStore, DurableRuntime]]:
+    """A real SQLite task hub and the host's runtime, stepped by the test (no threads, no server)."""
     monkeypatch.setenv("SCOUT_DATA_DIR", str(tmp_path))
     (tmp_path / "release-slow").touch()
-    index = _index()
     store = TaskHubStore(tmp_path / "durable.db")
-    runtime = DurableRuntime(store, index, Invoker(lambda: "{}"))
+    yield store, DurableRuntime(store, _index(), Invoker(lambda: "{}"))
+    store.close()
+
+
+def _drive(hub: tuple[TaskHubStore, DurableRuntime], name: str, instance_id: str, input_: str | None = None):
+    """Run episodes and activities with a clock advanced 1 s per step until the instance is final."""
+    store, runtime = hub
     clock = utcnow()
-    store.create_instance(NewInstance("unit-1", "pipeline", None), "exec-1", format_time(clock))
+    store.create_instance(NewInstance(instance_id, name, input_), f"exec-{instance_id}", format_time(clock))
     for _ in range(100):
         clock += timedelta(seconds=1)
         runtime.run_ready_episodes(format_time(clock))
         for item in store.pending_work():
             runtime.run_activity(item)
-        if store.instance("unit-1").is_final:
+        if store.instance(instance_id).is_final:
             break
-    instance = store.instance("unit-1")
+    return store.instance(instance_id)
+
+
+def test_episodes_over_sqlite_number_retries_the_way_the_sdk_does(hub) -> None:
+    """`pipeline` run by the host's episode logic: the retried activity's attempts and backoff
+    timers take the ids the SDK expects, or the replay would not complete."""
+    instance = _drive(hub, "pipeline", "unit-1")
     assert instance.status == "Completed", instance.output
     assert json.loads(instance.output)["flaky"] == "recovered"
-    history = store.history("unit-1")
+    history = hub[0].history("unit-1")
     flaky = [e["EventId"] for e in history if e["EventType"] == 4 and e["Name"] == "flaky"]
     timers = [e["EventId"] for e in history if e["EventType"] == 10]
     # 3 chained (0-2), 10 fanned out (3-12), then attempt 13, timer 14, attempt 15, timer 16, attempt 17
@@ -158,4 +170,36 @@ def test_episodes_over_sqlite_number_retries_the_way_the_sdk_does(tmp_path: Path
     started = [e["Timestamp"] for e in history if e["EventType"] == 12]
     assert started == sorted(started)
     assert sum(e["EventType"] == 12 for e in history) == sum(e["EventType"] == 13 for e in history)
-    store.close()
+
+
+def test_continue_as_new_starts_a_fresh_history(hub) -> None:
+    instance = _drive(hub, "counter", "count-1", "0")
+    assert instance.status == "Completed" and json.loads(instance.output) == 3
+    history = hub[0].history("count-1")
+    started = [e for e in history if e["EventType"] == 0]
+    assert len(started) == 1 and started[0]["Input"] == "3"  # only the last execution remains
+
+
+def test_sub_orchestration_retried_with_new_child_instances(hub) -> None:
+    instance = _drive(hub, "parent_retrying_child", "kid-1")
+    assert instance.status == "Completed" and json.loads(instance.output) == "recovered"
+    created = [e["InstanceId"] for e in hub[0].history("kid-1") if e["EventType"] == 7]
+    assert created == ["kid-1:0", "kid-1:0:2", "kid-1:0:3"]
+    assert [hub[0].instance(c).status for c in created] == ["Failed", "Failed", "Completed"]
+
+
+def test_a_replay_that_asks_for_different_work_fails_the_instance(hub) -> None:
+    store, runtime = hub
+    clock = utcnow()
+    store.create_instance(NewInstance("shift-1", "shifty", None), "exec-shift", format_time(clock))
+    runtime.run_ready_episodes(format_time(clock + timedelta(seconds=1)))
+    app_under_test.SHIFTY[0] = "square"
+    try:
+        for item in store.pending_work():
+            runtime.run_activity(item)
+        runtime.run_ready_episodes(format_time(clock + timedelta(seconds=2)))
+    finally:
+        app_under_test.SHIFTY[0] = "add_one"
+    instance = store.instance("shift-1")
+    assert instance.status == "Failed"
+    assert "Non-deterministic" in json.loads(instance.output)
