@@ -44,7 +44,7 @@ Example responses (abridged lists)::
      "pairs": [{"sku_a": "SKU-0001", "sku_b": "SKU-0042", "product_a": "Cola 1L",
                 "product_b": "Chips", "transactions": 800, "support": 0.02,
                 "confidence": 0.3, "lift": 2.4}, ...],
-     "basket_transactions": 40210}
+     "basket_transactions": 40210, "pairs_from": "2025-01-01", "pairs_to": "2025-01-31"}
 
     GET /api/behavior?from=2025-01-01&to=2025-01-31&grain=week
     {"filters": {...}, "generated_at": "...", "grain": "week",
@@ -243,6 +243,8 @@ class ProductsResponse(AnalyticsResponse):
     category_region: list[CategoryRegionCell]
     pairs: list[ProductPair]
     basket_transactions: int  # the support denominator
+    pairs_from: date  # pairs are counted over the whole months containing from..to
+    pairs_to: date
 
 
 # --- /api/behavior ------------------------------------------------------------------------

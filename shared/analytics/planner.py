@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shared.analytics.calendar import month_end, split_by_months
-from shared.analytics.sources import FactSource, Scope, Source, SummarySource
+from shared.analytics.sources import Scope, Source, SummarySource, fact_source
 from shared.analytics.summary_tables import (
+    DATE_MEASURES,
     DETERMINED_BY,
     INTEGER_MEASURES,
     LINE_DIMENSIONS,
@@ -27,11 +28,11 @@ from shared.analytics.summary_tables import (
 
 PERIOD_DIMS = frozenset({"local_date", "week", "month"})
 DISTINCT_MEASURES = frozenset({"transactions", "discounted_transactions"})
-DAY_ONLY_MEASURES = frozenset({"last_date", "first_date"})
 # Rough rows per (month, region) for each dimension, to rank candidate tables by size.
 _DIM_WEIGHT = {
     "local_date": 30,
     "store_id": 30,
+    "region": 17,
     "category": 10,
     "brand": 50,
     "sku": 200,
@@ -86,7 +87,7 @@ def _can_answer(spec: SummarySpec, question: Question, day_level: bool) -> bool:
     columns = set(spec.dims)
     if (spec.time_dim == "local_date") != day_level or spec.only_identified != question.identified_only:
         return False
-    if not day_level and set(question.measures) & DAY_ONLY_MEASURES:
+    if not set(question.measures) <= set(spec.measures):
         return False
     if question.scope.regions is not None and not columns & {"region", "store_id"}:
         return False
@@ -110,15 +111,13 @@ def _source_for(question: Question, scope: Scope, day_level: bool) -> Piece:
         if candidates:
             spec = min(candidates, key=_size)
             return Piece(scope, SummarySource(spec.table, question.dims), spec.name)
-    return Piece(
-        scope, FactSource(question.dims, scope, only_identified=question.identified_only), "fact_sales_line"
-    )
+    source = fact_source(question.dims, scope, only_identified=question.identified_only)
+    return Piece(scope, source, "fact_sales_line")
 
 
 def plan(question: Question) -> list[Piece]:
     scope = question.scope
-    day_only = set(question.measures) & DAY_ONLY_MEASURES or {"local_date", "week"} & set(question.dims)
-    if question.from_fact or day_only:
+    if question.from_fact or {"local_date", "week"} & set(question.dims):
         return [_source_for(question, scope, True)]
     day_ranges, months = split_by_months(scope.date_from, scope.date_to)
     pieces = [_source_for(question, replace(scope, date_from=a, date_to=b), True) for a, b in day_ranges]
@@ -137,7 +136,7 @@ def _combine(name: str, a: Any, b: Any) -> Any:
 
 
 def _value(name: str, raw: Any) -> Any:
-    if name in DAY_ONLY_MEASURES:
+    if name in DATE_MEASURES:
         return date.fromisoformat(raw) if isinstance(raw, str) else raw
     if raw is None:
         return 0 if name in INTEGER_MEASURES else 0.0

@@ -4,10 +4,12 @@ the product pairs bought together most (support, confidence, lift)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
+from shared.analytics.calendar import first_of_month, month_end
 from shared.analytics.context import Context
 from shared.analytics.models import (
     CategoryRegionCell,
@@ -18,8 +20,8 @@ from shared.analytics.models import (
     Share,
     SkuRank,
 )
-from shared.analytics.sources import stores_in_regions
-from shared.db.tables import dim_product, fact_sales_line
+from shared.analytics.sources import Scope
+from shared.db.tables import dim_product
 
 PARETO_SHARE = 0.8
 PARETO_POINTS = 100
@@ -68,29 +70,9 @@ def pareto(revenues: list[float]) -> Pareto:
     )
 
 
-def pair_counts(ctx: Context) -> dict[tuple[str, str], int]:
-    """Transactions in scope containing both SKUs of a pair (lines matching the filters)."""
-    a, b = fact_sales_line.alias("a"), fact_sales_line.alias("b")
-    scope = ctx.scope
-    conditions = [a.c.local_date >= scope.date_from, a.c.local_date <= scope.date_to, b.c.sku > a.c.sku]
-    for alias in (a, b):
-        if scope.categories is not None:
-            conditions.append(alias.c.category.in_(list(scope.categories)))
-        if scope.brands is not None:
-            conditions.append(alias.c.brand.in_(list(scope.brands)))
-    if scope.stores is not None:
-        conditions.append(a.c.store_id.in_(list(scope.stores)))
-    if scope.regions is not None:
-        conditions.append(a.c.store_id.in_(stores_in_regions(scope.regions)))
-    count = func.count(func.distinct(a.c.transaction_id))
-    query = (
-        select(a.c.sku, b.c.sku, count)
-        .select_from(a.join(b, b.c.transaction_id == a.c.transaction_id))
-        .where(and_(*conditions))
-        .group_by(a.c.sku, b.c.sku)
-        .having(count >= MIN_PAIR_TRANSACTIONS)
-    )
-    return {(row[0], row[1]): int(row[2]) for row in ctx.conn.execute(query)}
+def pair_scope(scope: Scope) -> Scope:
+    """Pairs are summarised per month: they are counted over the whole months containing the range."""
+    return replace(scope, date_from=first_of_month(scope.date_from), date_to=month_end(scope.date_to))
 
 
 def products(ctx: Context) -> ProductsResponse:
@@ -121,10 +103,16 @@ def products(ctx: Context) -> ProductsResponse:
     region_revenue: dict[str, float] = defaultdict(float)
     for r in matrix_rows:
         region_revenue[r["region"]] += r["revenue"]
-    basket_transactions = ctx.total(("transactions",))["transactions"]
-    sku_transactions = {r["sku"]: r["transactions"] for r in sku_rows}
+    months = pair_scope(ctx.scope)
+    basket_transactions = ctx.total(("transactions",), scope=months)["transactions"]
+    sku_transactions = {
+        r["sku"]: r["transactions"] for r in ctx.rows(("sku",), ("transactions",), scope=months)
+    }
     pairs = []
-    for (sku_a, sku_b), both in pair_counts(ctx).items():
+    for row in ctx.rows(("sku_a", "sku_b"), ("transactions",), scope=months):
+        sku_a, sku_b, both = row["sku_a"], row["sku_b"], row["transactions"]
+        if both < MIN_PAIR_TRANSACTIONS:
+            continue
         n_a, n_b = sku_transactions.get(sku_a, 0), sku_transactions.get(sku_b, 0)
         if not (n_a and n_b and basket_transactions):
             continue
@@ -167,4 +155,6 @@ def products(ctx: Context) -> ProductsResponse:
         ),
         pairs=pairs[:top],
         basket_transactions=basket_transactions,
+        pairs_from=months.date_from,
+        pairs_to=months.date_to,
     )

@@ -195,10 +195,9 @@ class SummarySource(Source):
         return self.table.c[name]
 
     def measure(self, name: str) -> ColumnElement[Any]:
-        if name == "last_date":
-            return func.max(self.table.c.local_date)
-        if name == "first_date":
-            return func.min(self.table.c.local_date)
+        if name in ("first_date", "last_date"):
+            column = self.table.c[name] if name in self.columns else self.table.c.local_date
+            return func.min(column) if name == "first_date" else func.max(column)
         return func.sum(self.table.c[name])
 
     def where(self, scope: Scope | None) -> ColumnElement[bool]:
@@ -235,3 +234,58 @@ def month_ranges_condition(column: Any, months: Sequence[date]) -> ColumnElement
 
 def zero_measures() -> dict[str, float | int]:
     return {m: (0 if m in INTEGER_MEASURES else 0.0) for m in MEASURES}
+
+
+class PairSource(Source):
+    """Pairs of distinct SKUs in one transaction (``sku_a < sku_b``), both lines matching the filters."""
+
+    time_dim = "local_date"
+
+    def __init__(self, dims: Sequence[str]) -> None:
+        self.a, self.b = fact.alias("line_a"), fact.alias("line_b")
+        from_: FromClause = self.a.join(
+            self.b, and_(self.b.c.transaction_id == self.a.c.transaction_id, self.b.c.sku > self.a.c.sku)
+        )
+        if "region" in dims:
+            from_ = from_.outerjoin(dim_store, dim_store.c.store_id == self.a.c.store_id)
+        self.from_ = from_
+
+    def dim(self, name: str) -> ColumnElement[Any]:
+        if name == "region":
+            return func.coalesce(dim_store.c.region, _constant(UNKNOWN))
+        if name == "month":
+            return month_start(self.a.c.local_date)
+        if name in ("sku_a", "sku_b"):
+            return (self.a if name == "sku_a" else self.b).c.sku
+        return self.a.c[name]
+
+    def measure(self, name: str) -> ColumnElement[Any]:
+        assert name == "transactions", name
+        return func.count(distinct(self.a.c.transaction_id))
+
+    def where(self, scope: Scope | None) -> ColumnElement[bool]:
+        if scope is None:
+            return true()
+        a = self.a.c
+        conditions = [a.local_date >= scope.date_from, a.local_date <= scope.date_to]
+        if scope.dates is not None:
+            conditions.append(a.local_date.in_(list(scope.dates)))
+        if scope.months is not None:
+            conditions.append(month_ranges_condition(a.local_date, scope.months))
+        if scope.stores is not None:
+            conditions.append(a.store_id.in_(list(scope.stores)))
+        if scope.regions is not None:
+            conditions.append(a.store_id.in_(stores_in_regions(scope.regions)))
+        for line in (self.a, self.b):
+            if scope.categories is not None:
+                conditions.append(line.c.category.in_(list(scope.categories)))
+            if scope.brands is not None:
+                conditions.append(line.c.brand.in_(list(scope.brands)))
+        return and_(*conditions)
+
+
+def fact_source(dims: Sequence[str], scope: Scope | None, *, only_identified: bool = False) -> Source:
+    """The fact table as a source for ``dims`` (product pairs when asked for ``sku_a``/``sku_b``)."""
+    if "sku_a" in dims:
+        return PairSource(dims)
+    return FactSource(dims, scope, only_identified=only_identified)

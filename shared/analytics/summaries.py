@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from shared.analytics.calendar import first_of_month, month_end
-from shared.analytics.sources import FactSource, Scope, Source, SummarySource
-from shared.analytics.summary_tables import MEASURES, SPECS, SPECS_BY_NAME, UNKNOWN, SummarySpec
+from shared.analytics.sources import Scope, Source, SummarySource, fact_source
+from shared.analytics.summary_tables import SPECS, SPECS_BY_NAME, UNKNOWN, SummarySpec
 from shared.db.tables import dim_store
 from shared.telemetry import get_logger
 
@@ -26,7 +26,7 @@ log = get_logger("analytics.summaries")
 
 def _source(spec: SummarySpec, scope: Scope | None) -> Source:
     if spec.source is None:
-        return FactSource(spec.dims, scope, only_identified=spec.only_identified)
+        return fact_source(spec.dims, scope, only_identified=spec.only_identified)
     return SummarySource(SPECS_BY_NAME[spec.source].table, spec.dims)
 
 
@@ -34,15 +34,14 @@ def _recompute(conn: Connection, spec: SummarySpec, scope: Scope | None) -> None
     table = spec.table
     statement = delete(table)
     if scope is not None:
-        location = table.c[spec.dims[1]]
-        locations = scope.stores if spec.dims[1] == "store_id" else scope.regions
         times = scope.months if spec.time_dim == "month" else scope.dates
-        statement = statement.where(
-            and_(table.c[spec.time_dim].in_(list(times or [])), location.in_(list(locations or [])))
-        )
+        statement = statement.where(table.c[spec.time_dim].in_(list(times or [])))
+        if spec.location is not None:
+            locations = scope.stores if spec.location == "store_id" else scope.regions
+            statement = statement.where(table.c[spec.location].in_(list(locations or [])))
     conn.execute(statement)
-    grouped = _source(spec, scope).grouped(spec.dims, MEASURES, scope)
-    conn.execute(table.insert().from_select([*spec.dims, *MEASURES], grouped))
+    grouped = _source(spec, scope).grouped(spec.dims, spec.measures, scope)
+    conn.execute(table.insert().from_select([*spec.dims, *spec.measures], grouped))
 
 
 def _regions_of(conn: Connection, stores: Iterable[str]) -> dict[str, str]:
@@ -57,23 +56,12 @@ def _regions_of(conn: Connection, stores: Iterable[str]) -> dict[str, str]:
 
 def _scope_for(spec: SummarySpec, dates: list[date], stores: list[str], regions: list[str]) -> Scope:
     """The rows of ``spec`` that contain the touched (store, day) pairs, as a scope."""
-    at_store = spec.dims[1] == "store_id"
+    at_stores = stores if spec.location == "store_id" else None
+    in_regions = regions if spec.location == "region" else None
     if spec.time_dim == "month":
         months = sorted({first_of_month(d) for d in dates})
-        return Scope(
-            months[0],
-            month_end(months[-1]),
-            months=months,
-            stores=stores if at_store else None,
-            regions=None if at_store else regions,
-        )
-    return Scope(
-        dates[0],
-        dates[-1],
-        dates=dates,
-        stores=stores if at_store else None,
-        regions=None if at_store else regions,
-    )
+        return Scope(months[0], month_end(months[-1]), months=months, stores=at_stores, regions=in_regions)
+    return Scope(dates[0], dates[-1], dates=dates, stores=at_stores, regions=in_regions)
 
 
 def refresh(engine: Engine, touched: list[tuple[str, date]]) -> None:
@@ -106,15 +94,21 @@ def rebuild_all(engine: Engine) -> None:
             _recompute(conn, spec, None)
 
 
-def _rows(conn: Connection, query: Any, dims: tuple[str, ...]) -> dict[tuple[str, ...], tuple[float, ...]]:
+def _rows(conn: Connection, query: Any, spec: SummarySpec) -> dict[tuple[str, ...], tuple[Any, ...]]:
+    def value(raw: Any) -> Any:
+        return float(raw or 0) if not isinstance(raw, (str, date)) else str(raw)
+
     return {
-        tuple(str(row._mapping[d]) for d in dims): tuple(float(row._mapping[m] or 0) for m in MEASURES)
+        tuple(str(row._mapping[d]) for d in spec.dims): tuple(value(row._mapping[m]) for m in spec.measures)
         for row in conn.execute(query)
     }
 
 
-def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6) for x, y in zip(a, b, strict=True))
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return all(
+        x == y if isinstance(x, str) else math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6)
+        for x, y in zip(a, b, strict=True)
+    )
 
 
 def drift(engine: Engine) -> dict[str, dict[str, int]]:
@@ -123,11 +117,9 @@ def drift(engine: Engine) -> dict[str, dict[str, int]]:
     report: dict[str, dict[str, int]] = {}
     with engine.connect() as conn:
         for spec in SPECS:
-            expected_query = FactSource(spec.dims, None, only_identified=spec.only_identified).grouped(
-                spec.dims, MEASURES, None
-            )
-            expected = _rows(conn, expected_query, spec.dims)
-            actual = _rows(conn, select(*(spec.table.c[c] for c in (*spec.dims, *MEASURES))), spec.dims)
+            source = fact_source(spec.dims, None, only_identified=spec.only_identified)
+            expected = _rows(conn, source.grouped(spec.dims, spec.measures, None), spec)
+            actual = _rows(conn, select(*(spec.table.c[c] for c in (*spec.dims, *spec.measures))), spec)
             counts = {
                 "missing": sum(1 for key in expected if key not in actual),
                 "extra": sum(1 for key in actual if key not in expected),

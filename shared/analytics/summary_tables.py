@@ -37,6 +37,8 @@ DIMENSIONS: dict[str, tuple[type, int | None, bool]] = {
     "age_band": (String, 16, False),
     "gender": (String, 16, False),
     "loyalty_tier": (String, 32, False),
+    "sku_a": (String, 64, True),  # a product pair, sku_a < sku_b
+    "sku_b": (String, 64, True),
 }
 LINE_DIMENSIONS = frozenset(name for name, (_t, _l, line) in DIMENSIONS.items() if line)
 # A SKU has one brand and one category: grouping by SKU keeps distinct counts exact for both.
@@ -52,6 +54,9 @@ MEASURES: tuple[str, ...] = (
     "discounted_transactions",
 )
 INTEGER_MEASURES = frozenset({"lines", "transactions", "discounted_transactions"})
+DATE_MEASURES = frozenset({"first_date", "last_date"})
+CUSTOMER_MEASURES = (*MEASURES, "first_date", "last_date")
+PAIR_MEASURES = ("transactions",)  # transactions containing both SKUs
 
 UNKNOWN = "unknown"  # stored for a missing age band, gender or loyalty tier
 
@@ -62,35 +67,59 @@ class SummarySpec:
     dims: tuple[str, ...]  # the first is the time dimension: local_date or month
     source: str | None = None  # None: computed from the fact table; else rolled up from that summary
     only_identified: bool = False  # lines with a customer key only
+    measures: tuple[str, ...] = MEASURES
 
     @property
     def time_dim(self) -> str:
         return self.dims[0]
 
     @property
+    def location(self) -> str | None:
+        """``store_id`` or ``region`` (a refresh recomputes rows there); None: chain-wide rows."""
+        return next((d for d in self.dims[1:2] if d in ("store_id", "region")), None)
+
+    @property
+    def pairs(self) -> bool:
+        return "sku_a" in self.dims
+
+    @property
     def table(self) -> Table:
         return TABLES[self.name]
 
 
+_CUSTOMER = ("customer_key", "age_band", "gender", "loyalty_tier")
 SPECS: tuple[SummarySpec, ...] = (
-    # day level, from the fact table
-    SummarySpec("sum_store_day", ("local_date", "store_id")),  # 365k rows
-    SummarySpec("sum_store_day_category", ("local_date", "store_id", "category")),  # 3.6M
-    SummarySpec("sum_region_day_brand", ("local_date", "region", "brand")),  # ~700k
-    SummarySpec("sum_region_day_sku", ("local_date", "region", "sku", "brand", "category")),  # ~2.4M
+    # day level, from the fact table (rows at 10M lines: 500 stores, 17 regions, 730 days)
+    SummarySpec("sum_store_day", ("local_date", "store_id")),  # 365k
+    SummarySpec("sum_store_day_category", ("local_date", "store_id", "category")),  # 2.9M
+    SummarySpec("sum_region_day_brand", ("local_date", "region", "brand")),  # ~900k
+    SummarySpec("sum_region_day_sku", ("local_date", "region", "sku", "brand", "category")),  # ~3M
     SummarySpec("sum_region_day_hour", ("local_date", "region", "weekday", "local_hour")),  # ~175k
-    SummarySpec("sum_region_day_basket", ("local_date", "region", "size_bucket", "value_bucket")),
-    SummarySpec("sum_region_day_payment", ("local_date", "region", "payment_method")),  # ~120k
+    SummarySpec("sum_region_day_basket", ("local_date", "region", "size_bucket", "value_bucket")),  # ~300k
+    SummarySpec("sum_region_day_payment", ("local_date", "region", "payment_method")),  # ~75k
     SummarySpec(
         "sum_customer_store_day",
-        ("local_date", "store_id", "customer_key", "age_band", "gender", "loyalty_tier"),
+        ("local_date", "store_id", *_CUSTOMER),
         only_identified=True,
-    ),
-    # day level, rolled up over stores
+        measures=CUSTOMER_MEASURES,
+    ),  # one row per customer visit day
+    SummarySpec("pair_region_month", ("month", "region", "sku_a", "sku_b"), measures=PAIR_MEASURES),
+    # day level, rolled up over stores, then over regions (chain-wide)
     SummarySpec("sum_region_day", ("local_date", "region"), source="sum_store_day"),  # 12k
     SummarySpec(
         "sum_region_day_category", ("local_date", "region", "category"), source="sum_store_day_category"
     ),
+    SummarySpec("sum_day", ("local_date",), source="sum_region_day"),
+    SummarySpec("sum_day_category", ("local_date", "category"), source="sum_region_day_category"),
+    SummarySpec("sum_day_brand", ("local_date", "brand"), source="sum_region_day_brand"),
+    SummarySpec(
+        "sum_day_sku", ("local_date", "sku", "brand", "category"), source="sum_region_day_sku"
+    ),  # 220k
+    SummarySpec("sum_day_hour", ("local_date", "weekday", "local_hour"), source="sum_region_day_hour"),
+    SummarySpec(
+        "sum_day_basket", ("local_date", "size_bucket", "value_bucket"), source="sum_region_day_basket"
+    ),
+    SummarySpec("sum_day_payment", ("local_date", "payment_method"), source="sum_region_day_payment"),
     # month level, rolled up over days
     SummarySpec("sum_store_month", ("month", "store_id"), source="sum_store_day"),  # 12k
     SummarySpec(
@@ -115,6 +144,18 @@ SPECS: tuple[SummarySpec, ...] = (
     SummarySpec(
         "sum_region_month_payment", ("month", "region", "payment_method"), source="sum_region_day_payment"
     ),
+    SummarySpec(
+        "sum_customer_region_month",
+        ("month", "region", *_CUSTOMER),
+        source="sum_customer_store_day",
+        only_identified=True,
+        measures=CUSTOMER_MEASURES,
+    ),
+    SummarySpec("sum_month_sku", ("month", "sku", "brand", "category"), source="sum_day_sku"),
+    SummarySpec("sum_month_brand", ("month", "brand"), source="sum_day_brand"),
+    SummarySpec("sum_month_hour", ("month", "weekday", "local_hour"), source="sum_day_hour"),
+    SummarySpec("sum_month_basket", ("month", "size_bucket", "value_bucket"), source="sum_day_basket"),
+    SummarySpec("sum_month_payment", ("month", "payment_method"), source="sum_day_payment"),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -125,16 +166,18 @@ def _dimension_column(name: str) -> Column:
 
 
 def _measure_column(name: str) -> Column:
+    if name in DATE_MEASURES:
+        return Column(name, Date, nullable=False)
     if name in INTEGER_MEASURES:
         return Column(name, Integer, nullable=False)
     return Column(name, Qty() if name == "units" else Money(), nullable=False)
 
 
 def _table(spec: SummarySpec) -> Table:
-    columns = [_dimension_column(d) for d in spec.dims] + [_measure_column(m) for m in MEASURES]
+    columns = [_dimension_column(d) for d in spec.dims] + [_measure_column(m) for m in spec.measures]
     indexes = []
     if "customer_key" in spec.dims:
-        indexes.append(Index(f"ix_{spec.name}_customer", "customer_key", "local_date"))
+        indexes.append(Index(f"ix_{spec.name}_customer", "customer_key", spec.time_dim))
     elif "store_id" in spec.dims:
         indexes.append(Index(f"ix_{spec.name}_store", "store_id", spec.time_dim))
     return Table(spec.name, metadata, *columns, *indexes)

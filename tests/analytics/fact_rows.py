@@ -84,7 +84,8 @@ def lines(
     """Enriched fact lines; the last ``silent_stores`` stores never sell anything."""
     rng = np.random.default_rng(seed + 1)
     active = stores.iloc[: len(stores) - silent_stores]
-    n_customers = max(10, int(len(active) * transactions_per_store_day * 3))
+    pool = max(5, int(transactions_per_store_day * 4))  # each store's regular customers
+    n_customers = len(active) * pool
     cust_age = rng.integers(0, len(AGE_BANDS), n_customers)
     cust_gender = rng.integers(0, len(GENDERS), n_customers)
     cust_tier = rng.integers(0, len(TIERS), n_customers)
@@ -96,7 +97,8 @@ def lines(
     tx_hour = np.clip(np.round(rng.normal(14, 3.5, n_tx)), 6, 22).astype(int)
     tx_lines = rng.integers(1, 6, n_tx)
     tx_payment = rng.integers(0, len(PAYMENTS), n_tx)
-    tx_customer = np.where(rng.random(n_tx) < 0.6, rng.integers(0, n_customers, n_tx), -1)
+    regular = tx_store * pool + rng.integers(0, pool, n_tx)
+    tx_customer = np.where(rng.random(n_tx) < 0.6, regular, -1)
 
     n = int(tx_lines.sum())
     tx_of_line = np.repeat(np.arange(n_tx), tx_lines)

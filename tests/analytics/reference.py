@@ -156,8 +156,12 @@ class Reference:
         needed = int((cumulative.to_numpy() < 0.8 - 1e-12).sum() + 1) if len(ordered) else 0
         matrix = f.groupby(["category", "region"])["net_amount"].sum()
         region_total = f.groupby("region")["net_amount"].sum()
-        n = f["transaction_id"].nunique()
-        baskets = f.groupby("transaction_id")["sku"].apply(lambda s: sorted(set(s)))
+        first = ask.date_from.replace(day=1)
+        last = (pd.Timestamp(ask.date_to) + pd.offsets.MonthEnd(0)).date()
+        months = self.select(ask, first, last)  # pairs: the whole months containing the range
+        n = months["transaction_id"].nunique()
+        per_sku = months.groupby("sku")["transaction_id"].nunique()
+        baskets = months.groupby("transaction_id")["sku"].apply(lambda s: sorted(set(s)))
         counts: dict[tuple[str, str], int] = {}
         for items in baskets:
             for pair in combinations(items, 2):
@@ -165,7 +169,7 @@ class Reference:
         pairs = {}
         for (a, b), both in counts.items():
             if both >= 2:
-                na, nb = skus.loc[a, "transactions"], skus.loc[b, "transactions"]
+                na, nb = per_sku[a], per_sku[b]
                 pairs[(a, b)] = {
                     "transactions": both,
                     "support": both / n,

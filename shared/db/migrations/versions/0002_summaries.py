@@ -145,6 +145,8 @@ def upgrade() -> None:
         sa.Column("lines", sa.Integer(), nullable=False),
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.Column("first_date", sa.Date(), nullable=False),
+        sa.Column("last_date", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint(
             "local_date",
             "store_id",
@@ -160,6 +162,15 @@ def upgrade() -> None:
         "sum_customer_store_day",
         ["customer_key", "local_date"],
         unique=False,
+    )
+    op.create_table(
+        "pair_region_month",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("sku_a", sa.String(length=64), nullable=False),
+        sa.Column("sku_b", sa.String(length=64), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "region", "sku_a", "sku_b", name=op.f("pk_pair_region_month")),
     )
     op.create_table(
         "sum_region_day",
@@ -187,6 +198,100 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "region", "category", name=op.f("pk_sum_region_day_category")),
+    )
+    op.create_table(
+        "sum_day",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", name=op.f("pk_sum_day")),
+    )
+    op.create_table(
+        "sum_day_category",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "category", name=op.f("pk_sum_day_category")),
+    )
+    op.create_table(
+        "sum_day_brand",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("brand", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "brand", name=op.f("pk_sum_day_brand")),
+    )
+    op.create_table(
+        "sum_day_sku",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("brand", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "sku", "brand", "category", name=op.f("pk_sum_day_sku")),
+    )
+    op.create_table(
+        "sum_day_hour",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("local_hour", sa.SmallInteger(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "weekday", "local_hour", name=op.f("pk_sum_day_hour")),
+    )
+    op.create_table(
+        "sum_day_basket",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("size_bucket", sa.String(length=16), nullable=False),
+        sa.Column("value_bucket", sa.String(length=16), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "size_bucket", "value_bucket", name=op.f("pk_sum_day_basket")),
+    )
+    op.create_table(
+        "sum_day_payment",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("payment_method", sa.String(length=32), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "payment_method", name=op.f("pk_sum_day_payment")),
     )
     op.create_table(
         "sum_store_month",
@@ -331,9 +436,117 @@ def upgrade() -> None:
             "month", "region", "payment_method", name=op.f("pk_sum_region_month_payment")
         ),
     )
+    op.create_table(
+        "sum_customer_region_month",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("customer_key", sa.String(length=64), nullable=False),
+        sa.Column("age_band", sa.String(length=16), nullable=False),
+        sa.Column("gender", sa.String(length=16), nullable=False),
+        sa.Column("loyalty_tier", sa.String(length=32), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.Column("first_date", sa.Date(), nullable=False),
+        sa.Column("last_date", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month",
+            "region",
+            "customer_key",
+            "age_band",
+            "gender",
+            "loyalty_tier",
+            name=op.f("pk_sum_customer_region_month"),
+        ),
+    )
+    op.create_index(
+        op.f("ix_sum_customer_region_month_customer"),
+        "sum_customer_region_month",
+        ["customer_key", "month"],
+        unique=False,
+    )
+    op.create_table(
+        "sum_month_sku",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("brand", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "sku", "brand", "category", name=op.f("pk_sum_month_sku")),
+    )
+    op.create_table(
+        "sum_month_brand",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("brand", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "brand", name=op.f("pk_sum_month_brand")),
+    )
+    op.create_table(
+        "sum_month_hour",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("local_hour", sa.SmallInteger(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "weekday", "local_hour", name=op.f("pk_sum_month_hour")),
+    )
+    op.create_table(
+        "sum_month_basket",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("size_bucket", sa.String(length=16), nullable=False),
+        sa.Column("value_bucket", sa.String(length=16), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "size_bucket", "value_bucket", name=op.f("pk_sum_month_basket")),
+    )
+    op.create_table(
+        "sum_month_payment",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("payment_method", sa.String(length=32), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "payment_method", name=op.f("pk_sum_month_payment")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sum_month_payment")
+    op.drop_table("sum_month_basket")
+    op.drop_table("sum_month_hour")
+    op.drop_table("sum_month_brand")
+    op.drop_table("sum_month_sku")
+    op.drop_table("sum_customer_region_month")
     op.drop_table("sum_region_month_payment")
     op.drop_table("sum_region_month_basket")
     op.drop_table("sum_region_month_hour")
@@ -343,8 +556,16 @@ def downgrade() -> None:
     op.drop_table("sum_region_month")
     op.drop_table("sum_store_month_category")
     op.drop_table("sum_store_month")
+    op.drop_table("sum_day_payment")
+    op.drop_table("sum_day_basket")
+    op.drop_table("sum_day_hour")
+    op.drop_table("sum_day_sku")
+    op.drop_table("sum_day_brand")
+    op.drop_table("sum_day_category")
+    op.drop_table("sum_day")
     op.drop_table("sum_region_day_category")
     op.drop_table("sum_region_day")
+    op.drop_table("pair_region_month")
     op.drop_table("sum_customer_store_day")
     op.drop_table("sum_region_day_payment")
     op.drop_table("sum_region_day_basket")
