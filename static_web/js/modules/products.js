@@ -143,7 +143,7 @@ export default {
           { id: "mix-pairs", wide: true },
           data.pairs.length
             ? dataTable({
-                caption: `Product pairs in the same basket (support over ${fmt.int(data.basket_transactions)} transactions)`,
+                caption: `Product pairs in the same basket, counted over whole months ${data.pairs_from} – ${data.pairs_to} (support over ${fmt.int(data.basket_transactions)} transactions)`,
                 sortable: true,
                 sortKey: "lift",
                 columns: [
