@@ -86,7 +86,8 @@ def test_malformed_payloads_are_refused_with_their_code(raw, fmt, code):
 
 
 def test_malformed_csv_names_the_bad_rows():
-    raw = f"{HEADER}\nT1,1,S-001,2026-03-15T10:00:00Z,A,1,2\nT2,1,S-001,x\nT3,1,S-001,2026-03-15T10:00:00Z,A,1,2,9\n"
+    good = "S-001,2026-03-15T10:00:00Z,A,1,2"
+    raw = f"{HEADER}\nT1,1,{good}\nT2,1,S-001,x\nT3,1,{good},9\n"
     err = _error(raw.encode(), "csv")
     assert err.status == 400
     assert [d["row"] for d in err.details] == [2, 3]  # data rows; the header is not counted

@@ -106,7 +106,8 @@ def test_canonical_file_without_a_profile_refuses_vendor_columns():
 
 
 def test_mapping_onto_a_column_the_file_already_has_is_refused():
-    raw = b"Txn,transaction_id,line_number,store_id,timestamp,sku,quantity,unit_price\nA,B,1,S,2026-01-01,x,1,1\n"
+    raw = b"Txn,transaction_id,line_number,store_id,timestamp,sku,quantity,unit_price\n"
+    raw += b"A,B,1,S,2026-01-01,x,1,1\n"
     with pytest.raises(ApiError) as caught:
         parse(raw, "csv", MappingProfile(name="p", columns={"Txn": "transaction_id"}))
     assert caught.value.details == [{"field": "transaction_id", "code": "duplicate_column"}]

@@ -10,7 +10,7 @@ import pytest
 from shared.etl.validate import outliers, validate
 from tests.etl.conftest import raw_frame
 
-# Base line (lines.csv row 1): T-1001/1 at S-001, 2026-03-15T18:42:07+08:00, SKU-1, 2 x 15.5, discount 0, gcash.
+# Base line (lines.csv row 1): T-1001/1, S-001, 2026-03-15T18:42:07+08:00, SKU-1, 2 x 15.5, discount 0, gcash.
 
 
 @pytest.mark.parametrize(
