@@ -199,6 +199,26 @@ def test_changing_filters_updates_url_and_charts(
     assert d.console_errors == []
 
 
+def test_category_and_store_filters_narrow_the_product_mix(
+    dashboard: Callable[..., Dashboard], api: httpx.Client, span: dict[str, str]
+) -> None:
+    d = dashboard().open(query("products", span))
+    category = api.get("/api/filters").json()["categories"][0]
+    d.page.get_by_label("Category", exact=True).select_option(category)
+    wait_for_query(d, "category", category)
+    assert d.page.locator("#mix-categories tbody td:first-child").all_inner_texts() == [category]
+
+    store = api.get("/api/stores", params=span).json()["stores"][0]
+    d.page.get_by_label("Store", exact=True).select_option(store["store_id"])
+    wait_for_query(d, "store", store["store_id"])
+    expected = api.get(
+        "/api/products", params={**span, "category": category, "store": store["store_id"], "top": "10"}
+    ).json()
+    assert d.page.locator("#mix-top tbody tr").count() == len(expected["top_skus"])
+    assert first_row(d, "mix-top table")[5] == money(expected["top_skus"][0]["revenue"])
+    assert d.console_errors == []
+
+
 def test_shared_link_and_keyboard_navigation_keep_filters(
     dashboard: Callable[..., Dashboard], api: httpx.Client, span: dict[str, str]
 ) -> None:
