@@ -74,10 +74,10 @@ def finalise(payload: dict[str, Any]) -> dict[str, Any]:
     return activities.finalise(payload)
 
 
-async def start_if_missing(client: df.DurableOrchestrationClient, batch_id: str) -> None:
-    """Start the batch's orchestration unless the durable store already has that instance."""
-    status = await client.get_status(batch_id)
-    if status.runtime_status is None:
+async def start_if_missing(client: df.DurableOrchestrationClient, batch_id: str, known_new: bool) -> None:
+    """Start the batch's orchestration unless the durable store already has that instance
+    (``known_new``: the caller just created the batch, so there is nothing to look up)."""
+    if known_new or (await client.get_status(batch_id)).runtime_status is None:
         await client.start_new(ORCHESTRATOR, batch_id, {"batch_id": batch_id})
 
 

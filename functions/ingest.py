@@ -39,7 +39,7 @@ async def _accept(
         principal = _who(await asyncio.to_thread(_authorize, req, WRITERS))
         engine = await asyncio.to_thread(ensure_schema)
         answer = await ingest.accept(
-            engine, principal, request, lambda batch_id: start_if_missing(client, batch_id)
+            engine, principal, request, lambda batch_id, fresh: start_if_missing(client, batch_id, fresh)
         )
         return json_response(answer.body, answer.status, answer.headers)
 

@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import batches
@@ -198,6 +198,7 @@ class Admission:
     raw_blob: str
     body: dict[str, Any]
     replayed: bool
+    fresh: bool = False  # the row was inserted by this request: no orchestration can exist yet
 
 
 def _idempotency_key(req: IngestRequest) -> str | None:
@@ -234,7 +235,7 @@ def admit(engine: Engine, principal: Principal, env: Envelope, key: str | None) 
     try:
         with engine.begin() as conn:
             conn.execute(insert(ingest_batch).values(**row))
-        return Admission(batch_id, raw_blob, body, replayed=False)
+        return Admission(batch_id, raw_blob, body, replayed=False, fresh=True)
     except IntegrityError:
         if key is None:
             raise
@@ -284,20 +285,23 @@ def store_raw(raw_blob: str, payload: bytes) -> None:
 
 
 def acknowledge(engine: Engine, principal: Principal, admission: Admission, env: Envelope) -> None:
-    """Store the first answer (and audit it); ``receiving -> accepted`` unless the ETL moved it on."""
+    """Store the first answer and audit it, in one transaction; ``receiving -> accepted`` unless the
+    ETL has already moved the batch on."""
     from shared.auth.audit import record
 
+    status = case((ingest_batch.c.status == batches.RECEIVING, batches.ACCEPTED), else_=ingest_batch.c.status)
     with engine.begin() as conn:
         conn.execute(
             update(ingest_batch)
             .where(ingest_batch.c.batch_id == admission.batch_id)
             .values(
-                response_json=json.dumps(admission.body, separators=(",", ":")), updated_at=batches.utcnow()
+                response_json=json.dumps(admission.body, separators=(",", ":")),
+                status=status,
+                updated_at=batches.utcnow(),
             )
         )
         detail = {"rows": env.rows, "format": env.fmt, "profile": env.profile, "raw_blob": admission.raw_blob}
         record(conn, principal, "ingest.accepted", admission.batch_id, detail)
-    batches.transition(engine, admission.batch_id, batches.ACCEPTED)
 
 
 def _answer(body: dict[str, Any], replayed: bool) -> Answer:
@@ -312,7 +316,7 @@ async def accept(
     engine: Engine,
     principal: Principal,
     req: IngestRequest,
-    ensure_started: Callable[[str], Awaitable[None]],
+    ensure_started: Callable[[str, bool], Awaitable[None]],
 ) -> Answer:
     """Check, record, store and start one batch (module docstring: the order and why)."""
     key = _idempotency_key(req)
@@ -321,7 +325,7 @@ async def accept(
     if admission.replayed:
         return _answer(admission.body, replayed=True)
     await asyncio.to_thread(store_raw, admission.raw_blob, env.payload)
-    await ensure_started(admission.batch_id)
+    await ensure_started(admission.batch_id, admission.fresh)
     await asyncio.to_thread(acknowledge, engine, principal, admission, env)
     log.info("batch accepted", extra={"batch_id": admission.batch_id, "rows": env.rows, "format": env.fmt})
     return _answer(admission.body, replayed=False)
