@@ -105,6 +105,12 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return self.url(name)
 
+    def drop_database(self, url: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
 
 def _as_postgres_user(args: list[str]) -> list[str]:
     """initdb and postgres refuse to run as root: run them as ``nobody`` then."""
@@ -179,11 +185,12 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def sql_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A migrated database on each backend; ``SCOUT_SQL_URL`` points at it for the test."""
+    server: PostgresServer | None = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'scout.db'}"
         migrate(get_engine(url))
     else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
+        server = request.getfixturevalue("postgres_server")
         url = server.create_database(template=server.template)
     monkeypatch.setenv("SCOUT_SQL_URL", url)
     get_settings.cache_clear()
@@ -192,3 +199,5 @@ def sql_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     finally:
         get_settings.cache_clear()
         dispose_engines()
+        if server is not None:
+            server.drop_database(url)
