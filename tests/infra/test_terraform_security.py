@@ -241,3 +241,13 @@ def test_no_secret_in_any_infra_file() -> None:
             text = path.read_text()
             offenders += [f"{path.relative_to(INFRA)}: {p}" for p in SECRET_PATTERNS if re.search(p, text)]
     assert offenders == []
+
+
+def test_every_scout_app_setting_is_a_setting_the_app_reads(module) -> None:
+    """A renamed field in shared/config.py must not leave Azure silently on a default."""
+    from shared.config import Settings
+
+    names = [k for k in module.locals["function_app_settings"] if k.startswith("SCOUT_")]
+    assert len(names) >= 8
+    unknown = [n for n in names if n.removeprefix("SCOUT_").lower() not in Settings.model_fields]
+    assert unknown == []
