@@ -95,10 +95,16 @@ class JwksCache:
 
     def _refresh(self) -> None:
         document = self._fetch()
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+            raise JwksUnavailable("the JWKS document has no key list")
         keys = {}
-        for jwk in document.get("keys", []):
-            if jwk.get("kty") == "RSA" and jwk.get("kid") and jwk.get("use", "sig") == "sig":
-                keys[jwk["kid"]] = RSAAlgorithm.from_jwk(jwk)
+        for jwk in document["keys"]:
+            if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
+                continue
+            try:
+                keys[str(jwk["kid"])] = RSAAlgorithm.from_jwk(jwk)
+            except (KeyError, ValueError, jwt.InvalidKeyError):
+                log.warning("jwks: skipped a malformed key", extra={"kid": jwk.get("kid")})
         self._keys = keys
         self._fetched_at = self._clock()
         log.info("jwks refreshed", extra={"kids": sorted(keys)})

@@ -233,3 +233,10 @@ def test_a_single_role_given_as_a_string_is_one_role(auth_env) -> None:
     assert authorize_request(auth_header(token), READ).roles == {ROLE_READ}
     spelled = token_for(auth_env, [], extra_claims={"roles": "AdminDashboard.Read"})
     assert _refused(auth_header(spelled), READ).code == "forbidden"
+
+
+@pytest.mark.parametrize("served", [[], [{"kty": "RSA", "kid": "broken", "n": "!!", "e": "AQAB"}]])
+def test_a_broken_jwks_document_refuses_tokens_without_crashing(auth_env, jwks_server, served) -> None:
+    jwks_server.keys = served
+    err = _refused(auth_header(token_for(auth_env, ROLE_READ)), READ)
+    assert (err.status, err.code) == (401, "invalid_token")
