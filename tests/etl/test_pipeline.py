@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from shared.blobstore import FolderBlobStore
 from shared.db.engine import get_engine
-from shared.db.tables import fact_sales_line, fact_sales_line_history
+from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line, fact_sales_line_history
 from shared.dimensions import load as load_dims
 from shared.dimensions import read_rows
 from shared.etl.context import ValidationContext
@@ -39,6 +39,13 @@ def test_counts_add_up(ctx):
         "non_positive_quantity",
         "unknown_store",
     ]
+
+
+def test_a_batch_with_every_line_rejected_still_adds_up(ctx):
+    raw = BATCH.replace(b"S-001", b"S-404").replace(b",12,0,", b",-12,0,")
+    result = transform(raw, "csv", None, ctx, batch_id="B-9", pseudonym_key=KEY)
+    assert result.counts == {"received": 6, "accepted": 0, "duplicate": 0, "rejected": 6}
+    assert result.fact.empty and tuple(result.fact.columns) == FACT_COLUMN_NAMES
 
 
 def test_quarantine_report_one_object_per_rejected_row_without_the_customer_id(ctx, tmp_path):
