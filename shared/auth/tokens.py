@@ -60,7 +60,9 @@ class JwksCache:
 
     Keys are refetched when older than ``max_age`` seconds, and on an unknown ``kid`` (key
     rotation) at most once per ``refresh_interval`` seconds, so a flood of tokens with made-up
-    ``kid`` values cannot turn into a flood of requests to the identity provider.
+    ``kid`` values cannot turn into a flood of requests to the identity provider. After a failed
+    fetch the next attempt waits ``retry_after_failure`` seconds (cached keys keep serving), so
+    an outage does not make every request wait for the fetch timeout.
     """
 
     def __init__(
@@ -69,14 +71,18 @@ class JwksCache:
         *,
         refresh_interval: float = 60.0,
         max_age: float = 3600.0,
+        retry_after_failure: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetch = fetch
         self._refresh_interval = refresh_interval
         self._max_age = max_age
+        self._retry_after_failure = retry_after_failure
         self._clock = clock
         self._keys: dict[str, Any] = {}
         self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
+        self._failed = False
         self._lock = threading.Lock()
 
     @classmethod
@@ -109,18 +115,30 @@ class JwksCache:
         self._fetched_at = self._clock()
         log.info("jwks refreshed", extra={"kids": sorted(keys)})
 
+    def _due(self, now: float, kid: str) -> bool:
+        if self._attempted_at is None:
+            return True
+        since_attempt = now - self._attempted_at
+        if self._failed:
+            return since_attempt >= self._retry_after_failure
+        stale = self._fetched_at is None or now - self._fetched_at > self._max_age
+        return stale or (kid not in self._keys and since_attempt >= self._refresh_interval)
+
     def key(self, kid: str) -> Any | None:
         with self._lock:
             now = self._clock()
-            stale = self._fetched_at is None or now - self._fetched_at > self._max_age
-            may_refresh = self._fetched_at is None or now - self._fetched_at >= self._refresh_interval
-            if stale or (kid not in self._keys and may_refresh):
+            if self._due(now, kid):
+                self._attempted_at = now
                 try:
                     self._refresh()
+                    self._failed = False
                 except JwksUnavailable:
+                    self._failed = True
                     if not self._keys:
                         raise
                     log.warning("jwks refresh failed; using cached keys")
+            elif self._failed and not self._keys:
+                raise JwksUnavailable("signing keys could not be fetched recently")
             return self._keys.get(kid)
 
 

@@ -211,6 +211,10 @@ def test_jwks_timeout_answers_503_and_cached_keys_survive_an_outage(auth_env, jw
     assert (caught.value.status, caught.value.code) == (503, "identity_provider_unavailable")
     assert caught.value.headers["Retry-After"]
     assert time.monotonic() - started < jwks_server.delay  # gave up before the server answered
+    hits = jwks_server.hits
+    with pytest.raises(ApiError) as again:  # within the failure back-off: no new fetch, no wait
+        validator.validate(token_for(auth_env, ROLE_READ))
+    assert again.value.status == 503 and jwks_server.hits == hits
 
     jwks_server.delay = 0.0
     clock.now += 31
@@ -219,6 +223,9 @@ def test_jwks_timeout_answers_503_and_cached_keys_survive_an_outage(auth_env, jw
     jwks_server.delay = 2.0
     clock.now += 7200  # keys are stale and the refetch times out: the cached ones still verify
     assert validator.validate(token)["oid"]
+    hits = jwks_server.hits
+    assert validator.validate(token)["oid"]  # and the next request does not wait for another fetch
+    assert jwks_server.hits == hits
 
 
 def test_dev_mode_refuses_to_run_on_app_service(auth_env, monkeypatch) -> None:
