@@ -28,6 +28,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 AZURE_SQL_SCOPE = "https://database.windows.net/.default"
 SQL_COPT_SS_ACCESS_TOKEN = 1256  # pyodbc connection attribute for an Entra ID access token
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_CACHE_KIB = 65_536  # page cache per connection, allocated as used: fact indexes stay cached
 _MIGRATION_LOCK_KEY = 0x5C0_0001  # PostgreSQL advisory lock id held while migrating
 
 _engines: dict[str, Engine] = {}
@@ -77,6 +78,7 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -79,6 +79,7 @@ def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path) -> None:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() == 30_000
         assert conn.execute(text("PRAGMA synchronous")).scalar_one() == 1  # NORMAL
+        assert conn.execute(text("PRAGMA cache_size")).scalar_one() == -65_536  # KiB
     assert (tmp_path / "nested" / "dir" / "scout.db").exists()
 
 
