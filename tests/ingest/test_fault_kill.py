@@ -44,6 +44,7 @@ def _batches(rng: random.Random) -> list[list[dict[str, Any]]]:
         for t in range(LINES_PER_BATCH // 3):
             txn = f"F{SEED}-{b:02d}-{t:03d}"
             store = rng.choice(stores)
+            member = {"customer_id": f"C{rng.randint(1, 40)}"} if t % 2 else {}
             for n in (1, 2, 3):
                 lines.append(
                     line(
@@ -53,6 +54,7 @@ def _batches(rng: random.Random) -> list[list[dict[str, Any]]]:
                         sku=rng.choice(skus),
                         quantity=rng.randint(1, 5),
                         unit_price=12.5,
+                        **member,
                     )
                 )
         if every:
