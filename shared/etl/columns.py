@@ -51,11 +51,20 @@ def too_long(text: pd.Series, limit: int) -> np.ndarray:
     return pc.fill_null(pc.greater(pc.utf8_length(arr), limit), False).to_numpy(zero_copy_only=False)
 
 
-def lookup(keys: pd.Series, table_keys: pd.Series, table_values: pd.Series) -> pd.Series:
-    """``table_values`` at the position of each key in ``table_keys`` (unique); missing where absent."""
-    position = pc.index_in(arrow(keys), value_set=arrow(table_keys.astype("str")))
+def positions(keys: pd.Series, table_keys: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Where each key sits in ``table_keys`` (unique); null where it is absent."""
+    return pc.index_in(arrow(keys), value_set=arrow(table_keys.astype("str")))
+
+
+def take(table_values: pd.Series, at: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """``table_values`` at ``positions``; missing where the position is null."""
     values = pa.array(table_values.reset_index(drop=True), from_pandas=True)
-    return series(pc.take(values, position), keys.index)
+    return series(pc.take(values, at), index)
+
+
+def lookup(keys: pd.Series, table_keys: pd.Series, table_values: pd.Series) -> pd.Series:
+    """``table_values`` at the position of each key in ``table_keys``; missing where absent."""
+    return take(table_values, positions(keys, table_keys), keys.index)
 
 
 def codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:

@@ -18,10 +18,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from shared.auth.privacy import pseudonymise
 from shared.db.tables import FACT_COLUMN_NAMES
-from shared.etl.columns import codes, lookup
+from shared.etl.columns import codes, lookup, positions, take
 from shared.etl.hashing import row_hash_hex
 from shared.schema import DEFAULT_TIMEZONE
 
@@ -45,16 +46,18 @@ def enrich(
     default_timezone: str = DEFAULT_TIMEZONE,
 ) -> pd.DataFrame:
     store = stores.drop_duplicates("store_id")
-    vendor = lookup(df["store_id"], store["store_id"], store["vendor_id"]).fillna(default_vendor_id)
-    zone = lookup(df["store_id"], store["store_id"], store["timezone"]).fillna(default_timezone)
+    at_store = positions(df["store_id"], store["store_id"])
+    vendor = take(store["vendor_id"], at_store, df.index).fillna(default_vendor_id)
+    zone = take(store["timezone"], at_store, df.index).fillna(default_timezone)
 
     product = products.drop_duplicates("sku")
-    known = df["sku"].isin(product["sku"])
+    at_product = positions(df["sku"], product["sku"])
+    known = pd.Series(pc.is_valid(at_product).to_numpy(zero_copy_only=False), index=df.index)
     mapped = _mapped_categories(df["category"], vendor, category_map)
-    name = lookup(df["sku"], product["sku"], product["product_name"]).where(known, df["product_name"])
-    brand = lookup(df["sku"], product["sku"], product["brand"]).where(known, df["brand"])
-    category = lookup(df["sku"], product["sku"], product["category"]).where(known, mapped)
-    unit_cost = pd.to_numeric(lookup(df["sku"], product["sku"], product["unit_cost"]), errors="coerce")
+    name = take(product["product_name"], at_product, df.index).where(known, df["product_name"])
+    brand = take(product["brand"], at_product, df.index).where(known, df["brand"])
+    category = take(product["category"], at_product, df.index).where(known, mapped)
+    unit_cost = pd.to_numeric(take(product["unit_cost"], at_product, df.index), errors="coerce")
 
     quantity, price, discount = df["quantity"], df["unit_price"], df["discount"]
     gross = quantity * price
