@@ -172,7 +172,8 @@ class CategoryMappingIn(_Input):
     category: str = Field(min_length=1, max_length=100)
 
 
-BatchState = Literal["accepted", "running", "succeeded", "partially_succeeded", "failed"]
+# The states of shared/batches.py: receiving -> accepted -> processing -> one of the final three.
+BatchState = Literal["receiving", "accepted", "processing", "succeeded", "partially_succeeded", "failed"]
 
 
 class IngestAccepted(BaseModel):
@@ -202,18 +203,22 @@ class BatchCounts(BaseModel):
 
 
 class BatchStatus(BaseModel):
-    """The body of ``GET /api/ingest/batches/{id}``."""
+    """The body of ``GET /api/ingest/batches/{id}`` (``shared.batches.public_view``)."""
 
     batch_id: str
     vendor_id: str
     status: BatchState
-    source_format: str
+    source_format: str = Field(examples=["csv"])
+    mapping_profile: str | None = None
     counts: BatchCounts
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    duration_ms: int | None = Field(default=None, ge=0)
+    attempts: int = Field(ge=0, description="ETL runs started for the batch.")
     error: str | None = None
     quarantine_url: str | None = Field(default=None, description="Rejected rows with reasons (JSON lines).")
+    status_url: str
 
 
 class RowError(BaseModel):
