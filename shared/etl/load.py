@@ -35,6 +35,7 @@ FACT = fact_sales_line.name
 HISTORY = fact_sales_line_history.name
 _LOCK_KEY = 0x5C0_0002  # PostgreSQL advisory lock id held by a load's transaction
 _COLUMNS = ", ".join(FACT_COLUMN_NAMES)
+_CHUNK = 50_000  # lines converted and sent at a time
 
 
 @dataclass(frozen=True)
@@ -128,15 +129,19 @@ class _Driver:
 
     def insert(self, rows: pa.Table) -> None:
         if self.dialect == "sqlite":
-            marks = ", ".join("?" * len(FACT_COLUMN_NAMES))
-            columns = [column.to_pylist() for column in rows.columns]
-            self.many(f"INSERT INTO {FACT} ({_COLUMNS}) VALUES ({marks})", zip(*columns, strict=True))
+            sql = f"INSERT INTO {FACT} ({_COLUMNS}) VALUES ({', '.join('?' * len(FACT_COLUMN_NAMES))})"
+            cursor = self.connection.cursor()
+            # Python values exist for one chunk at a time (a million lines as objects take ~1 GB).
+            for chunk in rows.to_batches(max_chunksize=_CHUNK):
+                cursor.executemany(sql, zip(*(column.to_pylist() for column in chunk.columns), strict=True))
             return
-        buffer = io.BytesIO()
-        # Strings are always quoted, so an unquoted empty field is NULL and "" an empty string.
-        pa_csv.write_csv(rows, buffer, pa_csv.WriteOptions(include_header=False))
+        options = pa_csv.WriteOptions(include_header=False)
         with self.connection.cursor().copy(f"COPY {FACT} ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)") as copy:
-            copy.write(buffer.getbuffer())
+            for chunk in rows.to_batches(max_chunksize=_CHUNK):
+                buffer = io.BytesIO()
+                # Strings are always quoted: an unquoted empty field is NULL, "" an empty string.
+                pa_csv.write_csv(chunk, buffer, options)
+                copy.write(buffer.getbuffer())
 
 
 def _load(driver: _Driver, rows: pa.Table, batch_id: str, now: datetime) -> LoadResult:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from shared.db.engine import get_engine
 from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line, fact_sales_line_history
+from shared.etl import load as load_module
 from shared.etl.load import MSSQL_LOAD, LoadResult, load_lines
 from tests.storage.facts import as_of, fact_frame, rehash
 
@@ -171,3 +172,12 @@ def test_concurrent_loads_of_overlapping_batches_store_each_line_once(sql_url: s
     assert all(r.updated == 0 for r in results.values())
     assert sum(r.duplicates for r in results.values()) == sum(len(b) for b in batches.values()) - len(full)
     assert _facts(sql_url)["content_hash"].tolist() == full["content_hash"].tolist()
+
+
+def test_a_load_of_many_chunks_is_still_one_load(sql_url: str, monkeypatch) -> None:
+    monkeypatch.setattr(load_module, "_CHUNK", 7)
+    frame = fact_frame(20)
+    engine = get_engine(sql_url)
+    assert load_lines(engine, frame, "b1", NOW) == LoadResult(60, 0, 0, _pairs(frame))
+    assert _facts(sql_url)["content_hash"].tolist() == frame["content_hash"].tolist()
+    assert load_lines(engine, frame, "b1", NOW) == LoadResult(0, 0, 60, [])
