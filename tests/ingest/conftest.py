@@ -84,10 +84,11 @@ def line(txn: str, n: int = 1, **overrides: Any) -> dict[str, Any]:
         "unit_price": 15.5,
         "discount": 0,
         "payment_method": "gcash",
+        "customer_id": "LOYAL-0001",
         "currency": "PHP",
     }
     base.update(overrides)
-    return base
+    return {k: v for k, v in base.items() if v is not None}
 
 
 def new_txn(prefix: str = "T") -> str:

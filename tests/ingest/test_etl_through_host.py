@@ -50,6 +50,14 @@ def test_a_clean_batch_succeeds_and_every_line_is_loaded_once(scout: Scout) -> N
     assert status["started_at"] and status["finished_at"] and status["quarantine_url"] is None
 
 
+def test_a_batch_without_customer_ids_loads(scout: Scout) -> None:
+    """Most POS lines carry no loyalty id: a batch where none does is ordinary."""
+    txn = new_txn()
+    status = scout.ingest([line(txn, 1, customer_id=None), line(txn, 2, customer_id=None)])
+    assert status["status"] == "succeeded", status
+    assert [f["customer_key"] for f in scout.facts(txn)] == [None, None]
+
+
 def test_bad_rows_are_quarantined_with_row_field_and_reason(scout: Scout) -> None:
     txn = new_txn()
     future = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -187,7 +195,8 @@ def test_a_mapping_profile_maps_vendor_columns_and_a_misfit_is_refused(scout: Sc
     txn = new_txn("ACME")
     day = (datetime.now(UTC) - timedelta(days=1)).strftime("%d/%m/%Y")
     csv = (
-        f"RcptNo,Line,Branch,SaleDate,Item,Qty,PriceCents,Tender\n{txn},1,S-101,{day} 10:00,SKU-2,3,2500,GC\n"
+        f"RcptNo,Line,Branch,SaleDate,Item,Qty,PriceCents,Tender,customer_id\n"
+        f"{txn},1,S-101,{day} 10:00,SKU-2,3,2500,GC,LOYAL-7\n"
     )
     resp = scout.http.post(
         "/api/ingest/files",
