@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Date, DateTime, Engine
+from sqlalchemy import Boolean, Date, DateTime, Engine, Integer, Numeric, SmallInteger, String
 
 from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line, fact_sales_line_history
 
@@ -89,11 +89,20 @@ def storage_table(df: pd.DataFrame, temporal_as_text: bool = True) -> pa.Table:
         elif isinstance(sql_type, Date):
             days = pa.array(pd.to_datetime(column).dt.date, type=pa.date32())
             arrays.append(days.cast(pa.string()) if temporal_as_text else days)
-        elif name == "is_outlier":
+        elif isinstance(sql_type, Boolean):
             arrays.append(pa.array(column.astype(bool)).cast(pa.int8()))
         else:
-            arrays.append(pa.array(column, from_pandas=True))
+            arrays.append(pa.array(column, from_pandas=True).cast(_ARROW_TYPE[type(sql_type)]))
     return pa.Table.from_arrays(arrays, names=list(FACT_COLUMN_NAMES))
+
+
+# A safe cast: 8.0 becomes 8, 8.5 in an integer column raises instead of being truncated.
+_ARROW_TYPE = {
+    Integer: pa.int64(),
+    SmallInteger: pa.int64(),
+    Numeric: pa.float64(),
+    String: pa.large_string(),
+}
 
 
 class _Driver:

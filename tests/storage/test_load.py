@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlalchemy import func, select
 
@@ -181,3 +182,24 @@ def test_a_load_of_many_chunks_is_still_one_load(sql_url: str, monkeypatch) -> N
     assert load_lines(engine, frame, "b1", NOW) == LoadResult(60, 0, 0, _pairs(frame))
     assert _facts(sql_url)["content_hash"].tolist() == frame["content_hash"].tolist()
     assert load_lines(engine, frame, "b1", NOW) == LoadResult(0, 0, 60, [])
+
+
+def test_values_are_cast_to_the_column_types(sql_url: str) -> None:
+    frame = fact_frame(2)
+    frame["local_hour"] = frame["local_hour"].astype(float)  # 8.0 -> 8
+    frame["basket_lines"] = frame["basket_lines"].astype("int8")
+    frame["quantity"] = frame["quantity"].astype(int)  # 3 -> 3.0
+    frame["ts_utc"] = frame["ts_utc"].dt.tz_convert("Asia/Manila")  # stored as UTC all the same
+    frame["local_date"] = pd.to_datetime(frame["local_date"])  # a midnight timestamp -> its date
+    load_lines(get_engine(sql_url), frame, "b1", NOW)
+    stored = _facts(sql_url).iloc[0]
+    assert (stored["local_hour"], stored["basket_lines"], stored["quantity"]) == (8, 3, frame["quantity"][0])
+    assert stored["ts_utc"] == datetime(2026, 2, 1) and stored["local_date"] == date(2026, 2, 1)
+
+
+def test_a_fractional_value_in_an_integer_column_is_refused(sql_url: str) -> None:
+    frame = fact_frame(1)
+    frame["local_hour"] = 8.5
+    with pytest.raises(pa.ArrowInvalid):
+        load_lines(get_engine(sql_url), frame, "b1", NOW)
+    assert _count(sql_url, fact_sales_line) == 0
