@@ -8,13 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Table, inspect
 from sqlalchemy.exc import OperationalError
 
 from shared.db import tables
-from shared.db.engine import current_revision, get_engine, head_revision, migrate, ping
+from shared.db.engine import alembic_config, current_revision, get_engine, head_revision, migrate, ping
 from shared.db.schema import full_metadata
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,8 +59,6 @@ def test_migrate_again_changes_nothing(sql_url: str) -> None:
 def test_first_revision_is_core_and_head_descends_from_it() -> None:
     from alembic.script import ScriptDirectory
 
-    from shared.db.engine import alembic_config
-
     script = ScriptDirectory.from_config(alembic_config())
     revisions = [rev.revision for rev in script.walk_revisions()]
     assert revisions[-1] == "0001_core"
@@ -91,3 +90,14 @@ def test_concurrent_migrations_on_one_postgres_database(postgres_server) -> None
         list(pool.map(lambda _: migrate(engine), range(3)))
     assert ping(url)["revision"] == head_revision()
     engine.dispose()
+
+
+def test_downgrade_to_base_and_up_again(sql_url: str) -> None:
+    engine = get_engine(sql_url)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate(engine)
+    assert _schema_drift(sql_url) == []
