@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -319,15 +320,29 @@ async def accept(
     ensure_started: Callable[[str, bool], Awaitable[None]],
 ) -> Answer:
     """Check, record, store and start one batch (module docstring: the order and why)."""
+    marks = [time.perf_counter()]
+
+    async def step(call: Awaitable[Any]) -> Any:
+        result = await call
+        marks.append(time.perf_counter())
+        return result
+
     key = _idempotency_key(req)
-    env = await asyncio.to_thread(check_envelope, engine, principal, req)
-    admission = await asyncio.to_thread(admit, engine, principal, env, key)
+    env = await step(asyncio.to_thread(check_envelope, engine, principal, req))
+    admission = await step(asyncio.to_thread(admit, engine, principal, env, key))
     if admission.replayed:
         return _answer(admission.body, replayed=True)
-    await asyncio.to_thread(store_raw, admission.raw_blob, env.payload)
-    await ensure_started(admission.batch_id, admission.fresh)
-    await asyncio.to_thread(acknowledge, engine, principal, admission, env)
-    log.info("batch accepted", extra={"batch_id": admission.batch_id, "rows": env.rows, "format": env.fmt})
+    await step(asyncio.to_thread(store_raw, admission.raw_blob, env.payload))
+    await step(ensure_started(admission.batch_id, admission.fresh))
+    await step(asyncio.to_thread(acknowledge, engine, principal, admission, env))
+    stages = ("check", "admit", "raw_blob", "start", "acknowledge")
+    timings = {
+        f"{name}_ms": round((b - a) * 1000, 1) for name, a, b in zip(stages, marks[:-1], marks[1:], strict=True)
+    }
+    log.info(
+        "batch accepted",
+        extra={"batch_id": admission.batch_id, "rows": env.rows, "format": env.fmt, **timings},
+    )
     return _answer(admission.body, replayed=False)
 
 
