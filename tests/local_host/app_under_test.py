@@ -173,6 +173,17 @@ def approval(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def approval_with_deadline(context: df.DurableOrchestrationContext):
+    deadline = context.create_timer(context.current_utc_datetime + timedelta(seconds=30))
+    decision = context.wait_for_external_event("decision")
+    winner = yield context.task_any([decision, deadline])
+    if winner == decision:
+        deadline.cancel()
+        return decision.result
+    return "timed out"
+
+
+@app.orchestration_trigger(context_name="context")
 def napper(context: df.DurableOrchestrationContext):
     yield context.create_timer(context.current_utc_datetime + timedelta(seconds=1))
     return "rested"

@@ -203,3 +203,36 @@ def test_a_replay_that_asks_for_different_work_fails_the_instance(hub) -> None:
     instance = store.instance("shift-1")
     assert instance.status == "Failed"
     assert "Non-deterministic" in json.loads(instance.output)
+
+
+def test_event_before_deadline_cancels_the_timer(hub) -> None:
+    store, runtime = hub
+    clock = utcnow()
+    store.create_instance(
+        NewInstance("wait-1", "approval_with_deadline", None), "exec-wait", format_time(clock)
+    )
+    runtime.run_ready_episodes(format_time(clock + timedelta(seconds=1)))
+    assert store.next_visible_at() > format_time(clock + timedelta(seconds=29))  # the deadline timer
+    raised = {
+        "EventType": 15,
+        "EventId": -1,
+        "IsPlayed": False,
+        "Timestamp": format_time(clock),
+        "Name": "decision",
+    }
+    store.add_event("wait-1", {**raised, "Input": '"approved"'}, format_time(clock + timedelta(seconds=2)))
+    runtime.run_ready_episodes(format_time(clock + timedelta(seconds=2)))
+    instance = store.instance("wait-1")
+    assert instance.status == "Completed" and json.loads(instance.output) == "approved"
+    assert store.next_visible_at() is None  # the cancelled timer will not fire
+
+
+def test_deadline_wins_when_no_event_comes(hub) -> None:
+    store, runtime = hub
+    clock = utcnow()
+    store.create_instance(
+        NewInstance("wait-2", "approval_with_deadline", None), "exec-wait2", format_time(clock)
+    )
+    runtime.run_ready_episodes(format_time(clock + timedelta(seconds=1)))
+    runtime.run_ready_episodes(format_time(clock + timedelta(seconds=31)))
+    assert json.loads(store.instance("wait-2").output) == "timed out"
