@@ -16,6 +16,7 @@ received = loaded + updated + duplicate + rejected.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,5 +143,5 @@ def load_dimensions(engine: Engine) -> Dims:
     return Dims(stores=stores, products=products, category_map=mapping)
 
 
-def _frame(rows: list[Any], columns: tuple[str, ...]) -> pd.DataFrame:
+def _frame(rows: Sequence[Any], columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(columns))
