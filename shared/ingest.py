@@ -42,6 +42,8 @@ log = get_logger("ingest")
 # How long a ``receiving`` row belongs to the request that wrote it. A resend within the lease is
 # a concurrent duplicate (409); after it, the resend takes the batch over and finishes it.
 IN_FLIGHT_LEASE = timedelta(seconds=5)
+# Extract runs (each stage retry and each restart counts) before the sweep stops restarting a batch.
+MAX_ETL_ATTEMPTS = 20
 
 # The transactions endpoint takes these; the files endpoint any format ``sniff_format`` knows.
 TRANSACTION_TYPES = frozenset(
@@ -336,9 +338,8 @@ async def accept(
     await step(ensure_started(admission.batch_id, admission.fresh))
     await step(asyncio.to_thread(acknowledge, engine, principal, admission, env))
     stages = ("check", "admit", "raw_blob", "start", "acknowledge")
-    timings = {
-        f"{name}_ms": round((b - a) * 1000, 1) for name, a, b in zip(stages, marks[:-1], marks[1:], strict=True)
-    }
+    spans = zip(stages, marks[:-1], marks[1:], strict=True)
+    timings = {f"{name}_ms": round((end - start) * 1000, 1) for name, start, end in spans}
     log.info(
         "batch accepted",
         extra={"batch_id": admission.batch_id, "rows": env.rows, "format": env.fmt, **timings},
@@ -456,18 +457,24 @@ async def sweep_stuck(engine: Engine, restart: Callable[[str], Awaitable[bool]])
     """Carry on batches that stopped moving: restart their orchestration unless it is running.
 
     A ``receiving`` row whose raw payload never arrived was never answered: it is forgotten
-    (deleted), so the client's resend starts afresh.
+    (deleted), so the client's resend starts afresh. A batch whose ETL keeps dying (an
+    orchestrator crash rather than a failed stage) ends ``failed`` after :data:`MAX_ETL_ATTEMPTS`.
     """
     from shared.blobstore import get_blob_store
 
     older_than = timedelta(minutes=get_settings().stuck_batch_minutes)
-    outcome = {"stuck": 0, "restarted": 0, "forgotten": 0}
+    outcome = {"stuck": 0, "restarted": 0, "forgotten": 0, "given_up": 0}
     store = get_blob_store()
     for row in await asyncio.to_thread(batches.stuck, engine, older_than):
         batch_id = row["batch_id"]
         outcome["stuck"] += 1
         if row["status"] == batches.RECEIVING and not await asyncio.to_thread(store.exists, row["raw_blob"]):
             outcome["forgotten"] += await asyncio.to_thread(batches.forget_unacknowledged, engine, batch_id)
+            continue
+        if (row["attempts"] or 0) >= MAX_ETL_ATTEMPTS:
+            error = f"gave up after {row['attempts']} ETL attempts; the last error is in the host log"
+            await asyncio.to_thread(batches.fail, engine, batch_id, error)
+            outcome["given_up"] += 1
             continue
         if await restart(batch_id):
             outcome["restarted"] += 1

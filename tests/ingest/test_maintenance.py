@@ -58,9 +58,14 @@ def _row(scout: Scout, batch_id: str) -> dict | None:
 
 
 def _abandoned(
-    scout: Scout, batch_id: str, raw: bytes | None, age: timedelta = timedelta(minutes=10)
+    scout: Scout,
+    batch_id: str,
+    raw: bytes | None,
+    age: timedelta = timedelta(minutes=10),
+    status: str = batches.RECEIVING,
+    attempts: int = 0,
 ) -> None:
-    """A ``receiving`` row, as a host killed mid-request leaves it (raw blob or not)."""
+    """A batch row as a host killed mid-request leaves it (``receiving``, raw blob or not)."""
     when = batches.utcnow() - age
     raw_blob = f"raw/V1/{when:%Y/%m/%d}/{batch_id}.json"
     with scout.engine.begin() as conn:
@@ -73,7 +78,8 @@ def _abandoned(
                 request_hash="0" * 64,
                 source_format="json",
                 raw_blob=raw_blob,
-                status=batches.RECEIVING,
+                status=status,
+                attempts=attempts,
                 received_count=0,
                 created_at=when,
                 updated_at=when,
@@ -89,6 +95,7 @@ def test_the_sweep_restarts_a_stranded_batch_and_forgets_an_unanswered_one(scout
     txn = new_txn("SWEEP")
     _abandoned(scout, "stranded0000000000000000000000001", json.dumps([line(txn, 1), line(txn, 2)]).encode())
     _abandoned(scout, "unanswered000000000000000000000001", None)
+    _abandoned(scout, "crashloop000000000000000000000001", b"[]", status=batches.PROCESSING, attempts=20)
     _fire(scout, "sweep_stuck_batches")
     _eventually(
         lambda: _row(scout, "unanswered000000000000000000000001") is None, "forgetting the unanswered row"
@@ -100,6 +107,8 @@ def test_the_sweep_restarts_a_stranded_batch_and_forgets_an_unanswered_one(scout
     final = _row(scout, "stranded0000000000000000000000001")
     assert final["status"] == "succeeded" and final["loaded_count"] == 2
     assert [f["line_number"] for f in scout.facts(txn)] == [1, 2]
+    given_up = _row(scout, "crashloop000000000000000000000001")
+    assert given_up["status"] == "failed" and "gave up after 20 ETL attempts" in given_up["error"]
 
 
 def test_reconciliation_rebuilds_drifted_summaries_and_records_the_drift(scout: Scout) -> None:
