@@ -107,7 +107,8 @@ def customers(ctx: Context) -> CustomersResponse:
         for k, g in visible(_groups(rows, lambda r: r["loyalty_tier"]))
     ]
 
-    history = replace(ctx.scope, date_from=EARLIEST)
+    # "new": the first purchase in the caller's stores/regions, of any product, falls in the range
+    history = replace(ctx.scope, date_from=EARLIEST, categories=None, brands=None)
     first_seen = {
         r["customer_key"]: r["first_date"]
         for r in ctx.rows(("customer_key",), ("first_date",), scope=history, identified_only=True)

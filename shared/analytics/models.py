@@ -243,7 +243,7 @@ class ProductsResponse(AnalyticsResponse):
     category_region: list[CategoryRegionCell]
     pairs: list[ProductPair]
     basket_transactions: int  # the support denominator
-    pairs_from: date  # pairs are counted over the whole months containing from..to
+    pairs_from: date  # pairs: over the whole months containing the range's last 90 days
     pairs_to: date
 
 

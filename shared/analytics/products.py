@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from shared.db.tables import dim_product
 PARETO_SHARE = 0.8
 PARETO_POINTS = 100
 MIN_PAIR_TRANSACTIONS = 2  # a pair seen once says nothing about buying together
+PAIR_DAYS = 90
 
 
 def shares(rows: list[dict[str, Any]], dim: str) -> list[Share]:
@@ -71,8 +73,10 @@ def pareto(revenues: list[float]) -> Pareto:
 
 
 def pair_scope(scope: Scope) -> Scope:
-    """Pairs are summarised per month: they are counted over the whole months containing the range."""
-    return replace(scope, date_from=first_of_month(scope.date_from), date_to=month_end(scope.date_to))
+    """Pairs are summarised per month: they are counted over the whole months containing the last
+    ``PAIR_DAYS`` days of the range (the recent baskets, whatever the range's length)."""
+    recent = max(scope.date_from, scope.date_to - timedelta(days=PAIR_DAYS - 1))
+    return replace(scope, date_from=first_of_month(recent), date_to=month_end(scope.date_to))
 
 
 def products(ctx: Context) -> ProductsResponse:

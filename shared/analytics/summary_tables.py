@@ -103,7 +103,10 @@ SPECS: tuple[SummarySpec, ...] = (
         only_identified=True,
         measures=CUSTOMER_MEASURES,
     ),  # one row per customer visit day
-    SummarySpec("pair_region_month", ("month", "region", "sku_a", "sku_b"), measures=PAIR_MEASURES),
+    SummarySpec("pair_month", ("month", "sku_a", "sku_b"), measures=PAIR_MEASURES),  # <= 45k per month
+    SummarySpec("sum_day_category_hour", ("local_date", "category", "weekday", "local_hour")),  # ~80k
+    SummarySpec("sum_day_category_basket", ("local_date", "category", "size_bucket", "value_bucket")),
+    SummarySpec("sum_day_category_payment", ("local_date", "category", "payment_method")),
     # day level, rolled up over stores, then over regions (chain-wide)
     SummarySpec("sum_region_day", ("local_date", "region"), source="sum_store_day"),  # 12k
     SummarySpec(
@@ -151,6 +154,23 @@ SPECS: tuple[SummarySpec, ...] = (
         only_identified=True,
         measures=CUSTOMER_MEASURES,
     ),
+    SummarySpec(
+        "sum_month_category_hour",
+        ("month", "category", "weekday", "local_hour"),
+        source="sum_day_category_hour",
+    ),
+    SummarySpec(
+        "sum_month_category_basket",
+        ("month", "category", "size_bucket", "value_bucket"),
+        source="sum_day_category_basket",
+    ),
+    SummarySpec(
+        "sum_month_category_payment",
+        ("month", "category", "payment_method"),
+        source="sum_day_category_payment",
+    ),
+    SummarySpec("sum_month", ("month",), source="sum_day"),
+    SummarySpec("sum_month_category", ("month", "category"), source="sum_day_category"),
     SummarySpec("sum_month_sku", ("month", "sku", "brand", "category"), source="sum_day_sku"),
     SummarySpec("sum_month_brand", ("month", "brand"), source="sum_day_brand"),
     SummarySpec("sum_month_hour", ("month", "weekday", "local_hour"), source="sum_day_hour"),

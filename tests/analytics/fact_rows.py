@@ -129,7 +129,7 @@ def lines(
     store_ids = active["store_id"].to_numpy()[tx_store[tx_of_line]]
     frame = pd.DataFrame(
         {
-            "transaction_id": np.char.add(f"T{seed}-", tx_of_line.astype(str)),
+            "transaction_id": np.char.add(f"T{seed:04d}-", np.char.zfill(tx_of_line.astype(str), 9)),
             "line_number": line_number,
             "store_id": store_ids,
             "vendor_id": "vendor-a",
@@ -189,23 +189,32 @@ def load_lines(engine: Engine, frame: pd.DataFrame) -> None:
             conn.execute(insert(fact_sales_line), records[start : start + 20_000])
 
 
+def _sqlite_column(frame: pd.DataFrame, name: str) -> list[object]:
+    """One column as SQLite values in SQLAlchemy's storage formats (vectorised; missing -> None)."""
+    column = frame[name]
+    if name == "local_date":
+        return np.datetime_as_string(pd.to_datetime(column).to_numpy(dtype="datetime64[D]")).tolist()
+    if name == "ts_utc":
+        text = np.datetime_as_string(column.to_numpy(dtype="datetime64[s]"))
+        return np.char.add(np.char.replace(text, "T", " "), ".000000").tolist()
+    if name == "loaded_at":
+        return ["2026-01-01 00:00:00.000000"] * len(frame)
+    if name == "is_outlier":
+        return [0] * len(frame)
+    values = column.astype(object).tolist()
+    return [None if isinstance(v, float) and v != v else v for v in values] if column.isna().any() else values
+
+
 def _load_sqlite(engine: Engine, frame: pd.DataFrame) -> None:
-    converted = frame.assign(
-        local_date=frame["local_date"].astype(str),
-        ts_utc=frame["ts_utc"].dt.strftime("%Y-%m-%d %H:%M:%S.000000"),
-        loaded_at="2026-01-01 00:00:00.000000",
-        is_outlier=0,
-    )
-    columns = ", ".join(FACT_COLUMN_NAMES)
+    names = ", ".join(FACT_COLUMN_NAMES)
     marks = ", ".join("?" for _ in FACT_COLUMN_NAMES)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        chunk = 200_000
-        for start in range(0, len(converted), chunk):
-            part = converted.iloc[start : start + chunk]
-            rows = part.astype(object).where(part.notna(), None).itertuples(index=False, name=None)
-            cursor.executemany(f"INSERT INTO fact_sales_line ({columns}) VALUES ({marks})", rows)  # noqa: S608
+        cursor.executemany(
+            f"INSERT INTO fact_sales_line ({names}) VALUES ({marks})",  # noqa: S608 - fixed column names
+            zip(*(_sqlite_column(frame, n) for n in FACT_COLUMN_NAMES), strict=True),
+        )
         raw.commit()
     finally:
         raw.close()

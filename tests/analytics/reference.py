@@ -156,7 +156,7 @@ class Reference:
         needed = int((cumulative.to_numpy() < 0.8 - 1e-12).sum() + 1) if len(ordered) else 0
         matrix = f.groupby(["category", "region"])["net_amount"].sum()
         region_total = f.groupby("region")["net_amount"].sum()
-        first = ask.date_from.replace(day=1)
+        first = max(ask.date_from, ask.date_to - timedelta(days=89)).replace(day=1)
         last = (pd.Timestamp(ask.date_to) + pd.offsets.MonthEnd(0)).date()
         months = self.select(ask, first, last)  # pairs: the whole months containing the range
         n = months["transaction_id"].nunique()
@@ -241,7 +241,8 @@ class Reference:
             transactions=("transaction_id", "nunique"),
             revenue=("net_amount", "sum"),
         )
-        history = self.select(ask, date(2000, 1, 1), ask.date_to)
+        any_product = Ask(date(2000, 1, 1), ask.date_to, ask.regions, ask.stores)
+        history = self.select(any_product)
         first = history[history["customer_key"].notna()].groupby("customer_key")["local_date"].min()
         kind = np.where(ident["customer_key"].map(first) >= pd.Timestamp(ask.date_from), "new", "returning")
         new_returning = (

@@ -148,7 +148,8 @@ def test_products_match_pandas(loaded: Loaded, case: dict[str, Any]) -> None:
             cells[key].share_of_region, want["share_of_region"][key]
         )
     assert got.basket_transactions == want["basket_transactions"]
-    assert got.pairs_from == case["from"].replace(day=1) and got.pairs_to >= case["to"]
+    recent = max(case["from"], case["to"] - timedelta(days=89))
+    assert got.pairs_from == recent.replace(day=1) and got.pairs_to >= case["to"]
     by_support = sorted(want["pairs"].items(), key=lambda kv: (-kv[1]["support"], kv[0]))[:5]
     assert [(p.sku_a, p.sku_b) for p in got.pairs] == [k for k, _v in by_support]
     for pair, (_key, expected) in zip(got.pairs, by_support, strict=True):
@@ -255,12 +256,16 @@ def test_planner_reads_small_tables(loaded: Loaded) -> None:
     ncr = Scope(chain.date_from, chain.date_to, regions=["NCR"])
     assert tables_used(Question(("local_date",), ("revenue", "transactions"), ncr)) == ["sum_region_day"]
     one_category = Scope(chain.date_from, chain.date_to, categories=["Snacks"])
-    assert "sum_region_month_category" in tables_used(Question((), ("transactions",), one_category))
+    assert tables_used(Question((), ("transactions",), one_category)) == [
+        "sum_day_category",
+        "sum_day_category",
+        "sum_month_category",
+    ]
     two = Scope(chain.date_from, chain.date_to, categories=["Snacks", "Dairy"])
     assert set(tables_used(Question((), ("transactions",), two))) == {"fact_sales_line"}
     assert "sum_month_sku" in tables_used(Question(("sku",), ("revenue",), two))
     months = Scope(date(2025, 1, 1), date(2025, 3, 31))
-    assert tables_used(Question(("sku_a", "sku_b"), ("transactions",), months)) == ["pair_region_month"]
+    assert tables_used(Question(("sku_a", "sku_b"), ("transactions",), months)) == ["pair_month"]
     assert tables_used(Question(("customer_key",), ("last_date",), months, identified_only=True)) == [
         "sum_customer_region_month"
     ]

@@ -164,13 +164,62 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
-        "pair_region_month",
+        "pair_month",
         sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("region", sa.String(length=100), nullable=False),
         sa.Column("sku_a", sa.String(length=64), nullable=False),
         sa.Column("sku_b", sa.String(length=64), nullable=False),
         sa.Column("transactions", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("month", "region", "sku_a", "sku_b", name=op.f("pk_pair_region_month")),
+        sa.PrimaryKeyConstraint("month", "sku_a", "sku_b", name=op.f("pk_pair_month")),
+    )
+    op.create_table(
+        "sum_day_category_hour",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("local_hour", sa.SmallInteger(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date", "category", "weekday", "local_hour", name=op.f("pk_sum_day_category_hour")
+        ),
+    )
+    op.create_table(
+        "sum_day_category_basket",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("size_bucket", sa.String(length=16), nullable=False),
+        sa.Column("value_bucket", sa.String(length=16), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date", "category", "size_bucket", "value_bucket", name=op.f("pk_sum_day_category_basket")
+        ),
+    )
+    op.create_table(
+        "sum_day_category_payment",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("payment_method", sa.String(length=32), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date", "category", "payment_method", name=op.f("pk_sum_day_category_payment")
+        ),
     )
     op.create_table(
         "sum_region_day",
@@ -470,6 +519,81 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "sum_month_category_hour",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("local_hour", sa.SmallInteger(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "category", "weekday", "local_hour", name=op.f("pk_sum_month_category_hour")
+        ),
+    )
+    op.create_table(
+        "sum_month_category_basket",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("size_bucket", sa.String(length=16), nullable=False),
+        sa.Column("value_bucket", sa.String(length=16), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "category", "size_bucket", "value_bucket", name=op.f("pk_sum_month_category_basket")
+        ),
+    )
+    op.create_table(
+        "sum_month_category_payment",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("payment_method", sa.String(length=32), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "category", "payment_method", name=op.f("pk_sum_month_category_payment")
+        ),
+    )
+    op.create_table(
+        "sum_month",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", name=op.f("pk_sum_month")),
+    )
+    op.create_table(
+        "sum_month_category",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "category", name=op.f("pk_sum_month_category")),
+    )
+    op.create_table(
         "sum_month_sku",
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=False),
@@ -546,6 +670,11 @@ def downgrade() -> None:
     op.drop_table("sum_month_hour")
     op.drop_table("sum_month_brand")
     op.drop_table("sum_month_sku")
+    op.drop_table("sum_month_category")
+    op.drop_table("sum_month")
+    op.drop_table("sum_month_category_payment")
+    op.drop_table("sum_month_category_basket")
+    op.drop_table("sum_month_category_hour")
     op.drop_table("sum_customer_region_month")
     op.drop_table("sum_region_month_payment")
     op.drop_table("sum_region_month_basket")
@@ -565,7 +694,10 @@ def downgrade() -> None:
     op.drop_table("sum_day")
     op.drop_table("sum_region_day_category")
     op.drop_table("sum_region_day")
-    op.drop_table("pair_region_month")
+    op.drop_table("sum_day_category_payment")
+    op.drop_table("sum_day_category_basket")
+    op.drop_table("sum_day_category_hour")
+    op.drop_table("pair_month")
     op.drop_table("sum_customer_store_day")
     op.drop_table("sum_region_day_payment")
     op.drop_table("sum_region_day_basket")

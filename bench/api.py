@@ -1,0 +1,207 @@
+"""Analytics API latency at scale: generated lines in SQLite, summaries built, every endpoint asked
+over real HTTP on the local host, and the same questions answered straight from the fact table.
+
+    .venv/bin/python -m bench.api                      # 10,000,000 lines, 500 stores, 2 years
+    .venv/bin/python -m bench.api --lines 300000       # a quick check
+
+Lines are generated (``tests/analytics/fact_rows.py``) and bulk-inserted with ``executemany``
+into ``fact_sales_line`` (secondary indexes dropped during the load and rebuilt after), then
+``summaries.rebuild_all`` builds every summary; each step's time is printed. Requests vary the
+end date and the filters (none, a region, a store, a category, a brand, region + category), so
+no answer repeats; the API keeps no server-side cache. The baseline runs the same questions
+in-process with the planner told to read only the fact table (no HTTP cost on that side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select, text
+
+from shared.analytics import summaries
+from shared.analytics.routes import ENDPOINTS_BY_ROUTE, build
+from shared.auth.principal import Principal
+from shared.db.engine import dispose_engines, get_engine, migrate
+from shared.db.tables import fact_sales_line
+from tests.analytics import fact_rows
+from tests.support.host import LocalHost
+from tests.support.tokens import auth_header, sql_url_for, token_for
+
+ROUTES = ("transactions", "geographic", "products", "behavior", "customers", "stores", "filters")
+FACT_INDEXES = ("ix_fact_store_date", "ix_fact_date", "ix_fact_batch")
+LINES_PER_TRANSACTION = 3.0  # the generator draws 1..5 lines per transaction
+CHUNK_DAYS = 15
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def generate(engine: Engine, lines: int, stores: int, days: int, end: date, seed: int) -> dict[str, float]:
+    start = end - timedelta(days=days - 1)
+    store_frame, products = fact_rows.dimensions(stores, 300, seed)
+    fact_rows.load_dimensions(engine, store_frame, products)
+    per_store_day = lines / ((stores - 1) * days * LINES_PER_TRANSACTION)
+    timings = {"generate_s": 0.0, "insert_s": 0.0}
+    with engine.begin() as conn:
+        for index in FACT_INDEXES:
+            conn.execute(text(f"DROP INDEX {index}"))
+    for offset in range(0, days, CHUNK_DAYS):
+        began = time.perf_counter()
+        chunk = fact_rows.lines(store_frame, products, start + timedelta(days=offset),
+                                min(CHUNK_DAYS, days - offset), per_store_day, seed + offset)  # fmt: skip
+        timings["generate_s"] += time.perf_counter() - began
+        began = time.perf_counter()
+        fact_rows.load_lines(engine, chunk)
+        timings["insert_s"] += time.perf_counter() - began
+    began = time.perf_counter()
+    with engine.begin() as conn:
+        for index in fact_sales_line.indexes:
+            index.create(conn)
+    timings["index_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    summaries.rebuild_all(engine)
+    timings["summaries_s"] = time.perf_counter() - began
+    with engine.connect() as conn:
+        timings["lines"] = conn.execute(select(func.count()).select_from(fact_sales_line)).scalar() or 0
+    return timings
+
+
+def questions(
+    route: str, days: int, count: int, end: date, rng: random.Random, dims: dict[str, list[str]]
+) -> list:
+    asked = []
+    for _ in range(count):
+        to = end - timedelta(days=rng.randrange(0, 45))
+        params = [("from", (to - timedelta(days=days - 1)).isoformat()), ("to", to.isoformat())]
+        kind = rng.choices(["none", "region", "store", "category", "brand", "region+category"],
+                           weights=[35, 20, 10, 15, 10, 10])[0]  # fmt: skip
+        if "region" in kind:
+            params.append(("region", rng.choice(dims["regions"])))
+        if kind == "store":
+            params.append(("store", rng.choice(dims["stores"])))
+        if "category" in kind:
+            params.append(("category", rng.choice(dims["categories"])))
+        if kind == "brand":
+            params.append(("brand", rng.choice(dims["brands"])))
+        if route in ("transactions", "behavior"):
+            params.append(
+                (
+                    "grain",
+                    rng.choice(["day", "week", "month"] if route == "transactions" else ["week", "month"]),
+                )
+            )
+        if route == "products":
+            params.append(("top", str(rng.randrange(5, 21))))
+        asked.append(params)
+    return asked
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--stores", type=int, default=500)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--requests", type=int, default=200, help="per endpoint and range, over HTTP")
+    parser.add_argument(
+        "--fact-requests", type=int, default=3, help="per endpoint and range, from the fact table"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="keep the database here (reused if present)"
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="scout-bench-api-"))
+    host = LocalHost(
+        data_dir, env={"SCOUT_RATE_LIMIT_PER_MINUTE": "1000000", "SCOUT_RATE_LIMIT_BURST": "1000000"}
+    )
+    url = sql_url_for(host)
+    fresh = not (data_dir / "scout.db").exists()
+    engine = get_engine(url)
+    migrate(engine)
+    end = date(2025, 12, 31)
+    if fresh:
+        timings = generate(engine, args.lines, args.stores, args.days, end, args.seed)
+        print(f"loaded {timings['lines']:,} lines: generate {timings['generate_s']:.0f}s, insert "
+              f"{timings['insert_s']:.0f}s ({timings['lines'] / timings['insert_s']:,.0f} lines/s), indexes "
+              f"{timings['index_s']:.0f}s, summaries {timings['summaries_s']:.0f}s")  # fmt: skip
+    with engine.connect() as conn:
+        lines = conn.execute(select(func.count()).select_from(fact_sales_line)).scalar() or 0
+        dims = {
+            "regions": list(conn.scalars(text("SELECT DISTINCT region FROM dim_store"))),
+            "stores": list(conn.scalars(text("SELECT store_id FROM dim_store"))),
+            "categories": list(conn.scalars(text("SELECT DISTINCT category FROM dim_product"))),
+            "brands": list(conn.scalars(text("SELECT DISTINCT brand FROM dim_product"))),
+        }
+    dispose_engines()
+
+    rng = random.Random(args.seed)
+    ranges = {"90d": 90, "2y": min(args.days, 730)}
+    plan = {(route, label): questions(route, days, args.requests, end, rng, dims)
+            for route in ROUTES for label, days in ranges.items()}  # fmt: skip
+    host.start()
+    try:
+        token = token_for(host, "Dashboard.Read")
+        results: dict[tuple[str, str], dict[str, Any]] = {}
+        with host.client(headers=auth_header(token), timeout=120.0) as client:
+            for (route, label), asked in plan.items():
+                client.get(f"/api/{route}", params=asked[0])  # connection and first-use warm-up
+                latencies = []
+                for params in asked:
+                    began = time.perf_counter()
+                    response = client.get(f"/api/{route}", params=params)
+                    latencies.append((time.perf_counter() - began) * 1000)
+                    if response.status_code != 200:
+                        raise SystemExit(f"{route} {params}: {response.status_code} {response.text[:300]}")
+                results[(route, label)] = {"api": latencies}
+        rss, peak = rss_mb(host.process.pid) if host.process else (0.0, 0.0)
+    finally:
+        host.stop()
+
+    engine = get_engine(url)
+    reader = Principal(subject="bench", tenant_id="bench", roles=frozenset({"Dashboard.Read"}))
+    for (route, label), asked in plan.items():
+        fact_ms = []
+        for params in asked[: args.fact_requests]:
+            began = time.perf_counter()
+            build(ENDPOINTS_BY_ROUTE[route], params, reader, engine, from_fact=True)
+            fact_ms.append((time.perf_counter() - began) * 1000)
+        results[(route, label)]["fact"] = fact_ms
+
+    print(f"\n{lines:,} lines, {args.stores} stores, {args.days} days; {args.requests} HTTP requests and "
+          f"{args.fact_requests} fact-table answers per row\n")  # fmt: skip
+    print(
+        f"{'endpoint':<14}{'range':<7}{'p50 ms':>9}{'p95 ms':>9}{'fact p50':>11}{'fact p95':>11}{'ratio':>8}"
+    )
+    for (route, label), r in results.items():
+        p50, p95 = statistics.median(r["api"]), percentile(r["api"], 0.95)
+        f50, f95 = statistics.median(r["fact"]), percentile(r["fact"], 0.95)
+        r.update(p95=p95, f95=f95)
+        print(f"{route:<14}{label:<7}{p50:>9.1f}{p95:>9.1f}{f50:>11.1f}{f95:>11.1f}{f95 / p95:>8.1f}")
+    p95_max = max(r["p95"] for r in results.values())
+    fact_max = max(r["f95"] for r in results.values())
+    print(f"\nhost RSS {rss:.0f} MB (peak {peak:.0f} MB)")
+    print(f"api: p95_ms_max={p95_max:.1f} fact_p95_ms_max={fact_max:.1f} ratio={fact_max / p95_max:.1f} "
+          f"rss_mb={rss:.0f} lines={lines}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
