@@ -75,20 +75,28 @@ class DurableRuntime:
     def _orchestrate(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
-            if not self.run_ready_episodes(format_time(utcnow())):
+            ran, failed = self._run_ready(format_time(utcnow()))
+            if failed:
+                self._stopping.wait(IDLE_POLL_SECONDS)  # e.g. the disk is full: do not spin
+            elif not ran:
                 self._wake.wait(self._idle_timeout())
 
     def run_ready_episodes(self, now: str) -> int:
         """One episode for each instance with events visible at ``now``; returns how many ran."""
+        return self._run_ready(now)[0]
+
+    def _run_ready(self, now: str) -> tuple[int, int]:
         ready = self.store.ready_instances(now)
+        failed = 0
         for instance_id in ready:
             if self._stopping.is_set():
                 break
             try:
                 self._run_episode(instance_id, now)
             except Exception:  # noqa: BLE001 - one broken instance must not stop the others
-                log.exception("episode failed", extra={"instance_id": instance_id})
-        return len(ready)
+                failed += 1
+                log.exception("episode could not be recorded", extra={"instance_id": instance_id})
+        return len(ready), failed
 
     def _idle_timeout(self) -> float:
         upcoming = self.store.next_visible_at()
@@ -131,6 +139,9 @@ class DurableRuntime:
                 return
             try:
                 self.run_activity(item)
+            except Exception:  # noqa: BLE001 - the result could not be recorded: the work item stays queued
+                if not self._stopping.is_set():
+                    log.exception("activity result not recorded", extra={"work_item": item.id})
             finally:
                 with self._inflight_lock:
                     self._inflight.discard(item.id)
