@@ -29,6 +29,7 @@ from .store import TaskHubStore, WorkItem
 
 log = get_logger("local_host.durable")
 IDLE_POLL_SECONDS = 1.0
+REQUEUE_EVERY = timedelta(seconds=30)
 
 
 class DurableRuntime:
@@ -50,11 +51,16 @@ class DurableRuntime:
             self._threads.append(threading.Thread(target=self._activities, name=f"activity-{n}", daemon=True))
         for thread in self._threads:
             thread.start()
-        resumed = self.store.pending_work()
-        for item in resumed:
-            self._submit(item)
+        resumed = self._requeue_pending()
         if resumed:
-            log.info("resuming activity work left by the previous run", extra={"work_items": len(resumed)})
+            log.info("resuming activity work left by the previous run", extra={"work_items": resumed})
+
+    def _requeue_pending(self) -> int:
+        """Queue every recorded work item not already queued or running; returns how many were."""
+        queued = 0
+        for item in self.store.pending_work():
+            queued += self._submit(item)
+        return queued
 
     def wake(self) -> None:
         self._wake.set()
@@ -73,7 +79,11 @@ class DurableRuntime:
 
     # --- orchestrations ----------------------------------------------------------------------
     def _orchestrate(self) -> None:
+        next_sweep = utcnow() + REQUEUE_EVERY
         while not self._stopping.is_set():
+            if utcnow() >= next_sweep:  # work whose result could not be recorded gets another run
+                self._requeue_pending()
+                next_sweep = utcnow() + REQUEUE_EVERY
             self._wake.clear()
             ran, failed = self._run_ready(format_time(utcnow()))
             if failed:
@@ -125,12 +135,13 @@ class DurableRuntime:
             self._submit(item)
 
     # --- activities --------------------------------------------------------------------------
-    def _submit(self, item: WorkItem) -> None:
+    def _submit(self, item: WorkItem) -> bool:
         with self._inflight_lock:
             if item.id in self._inflight:
-                return
+                return False
             self._inflight.add(item.id)
         self._work.put(item)
+        return True
 
     def _activities(self) -> None:
         while True:
