@@ -159,6 +159,8 @@ class DurableRuntime:
 
     def run_activity(self, item: WorkItem) -> None:
         """Run one activity and record its result (or failure) for the orchestrator."""
+        if not self.store.has_work(item.id):
+            return  # recorded meanwhile (or its instance ended): nothing left to do
         info = self.index.activity(item.name)
         fields: dict[str, Any] = {"instance_id": item.instance_id, "task_id": item.task_id}
         try:

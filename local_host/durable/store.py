@@ -262,6 +262,10 @@ class TaskHubStore:
             rows = self._conn.execute("SELECT * FROM work ORDER BY id").fetchall()
         return [WorkItem(**dict(r)) for r in rows]
 
+    def has_work(self, work_id: int) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM work WHERE id = ?", (work_id,)).fetchone() is not None
+
     def complete_work(self, item: WorkItem, event: dict[str, Any], now: str) -> bool:
         """Record an activity's result as an inbox event and retire the work item, atomically.
         A result for an instance that ended (or restarted) since is dropped."""
