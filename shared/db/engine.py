@@ -110,7 +110,8 @@ def token_connect_handler(get_token: Callable[[str], Any]) -> Callable[..., None
 
 
 def _mssql_engine(url: URL) -> Engine:
-    if url.password:
+    raw_odbc = str(url.query.get("odbc_connect", "")).lower().replace(" ", "")
+    if url.password or "pwd=" in raw_odbc or "password=" in raw_odbc:
         raise ValueError("refusing an mssql URL with a password: Azure SQL is reached with an Entra ID token")
     if url.get_driver_name() != "pyodbc":
         raise ValueError("Azure SQL is reached through mssql+pyodbc")

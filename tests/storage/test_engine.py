@@ -47,9 +47,17 @@ def test_do_connect_puts_a_fresh_token_and_drops_windows_auth() -> None:
     assert cparams["attrs_before"][1256] == pack_access_token("token-2") and scopes == [AZURE_SQL_SCOPE] * 2
 
 
-def test_mssql_url_with_a_password_is_refused() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mssql+pyodbc://user:secret@x.database.windows.net/scout",
+        "mssql+pyodbc:///?odbc_connect=Driver%3D%7BODBC+Driver+18%7D%3BServer%3Dx%3BUID%3Du%3BPWD%3Dsecret",
+        "mssql+pyodbc:///?odbc_connect=Server%3Dx%3BPassword+%3D+secret",
+    ],
+)
+def test_mssql_url_with_a_password_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="password"):
-        get_engine("mssql+pyodbc://user:secret@x.database.windows.net/scout")
+        get_engine(url)
 
 
 def test_mssql_engine_uses_the_configured_driver_and_reports_it_missing(monkeypatch) -> None:
