@@ -272,6 +272,7 @@ class _Decider:
         encoded = json.dumps(result)
         self.changes.status = status
         self.changes.output = encoded
+        self._drop_own_work()
         self.history_append.append(
             event(EventType.EXECUTION_COMPLETED, self.now, OrchestrationStatus=status, Result=encoded)
         )
@@ -296,6 +297,10 @@ class _Decider:
         self.changes.continue_as_new_input = action.get("input")
         self.changes.status = RuntimeStatus.RUNNING
         self.changes.bookkeeping = new_bookkeeping()
+        self._drop_own_work()
+
+    def _drop_own_work(self) -> None:
+        """An execution that ends schedules nothing more for itself."""
         self.changes.work.clear()
         self.changes.new_instances.clear()
         self.changes.inbox = [entry for entry in self.changes.inbox if entry[0] != self.instance.instance_id]
