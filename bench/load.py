@@ -12,8 +12,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -88,17 +90,24 @@ def fresh_engine(folder: Path, name: str):  # noqa: ANN201
     return engine
 
 
-def run_load(frame: pd.DataFrame, folder: Path, name: str) -> tuple[float, float]:
-    """Seconds for the first load and for its rerun (an activity retry: every line a duplicate)."""
+class Timing(NamedTuple):
+    wall: float
+    cpu: float  # this process's CPU seconds: less sensitive to other work on a shared machine
+
+
+def timed(action: Callable[[], object]) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return Timing(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def run_load(frame: pd.DataFrame, folder: Path, name: str) -> tuple[Timing, Timing]:
+    """The first load and its rerun (an activity retry: every line a duplicate)."""
     engine = fresh_engine(folder, name)
-    started = time.perf_counter()
-    result = load_lines(engine, frame, "bench", NOW)
-    first = time.perf_counter() - started
-    assert result.inserted == len(frame), result
-    started = time.perf_counter()
-    result = load_lines(engine, frame, "bench", NOW)
-    rerun = time.perf_counter() - started
-    assert result.duplicates == len(frame), result
+    results = []
+    first = timed(lambda: results.append(load_lines(engine, frame, "bench", NOW)))
+    rerun = timed(lambda: results.append(load_lines(engine, frame, "bench", NOW)))
+    assert results[0].inserted == len(frame) and results[1].duplicates == len(frame), results
     return first, rerun
 
 
@@ -110,16 +119,22 @@ def core_rows(frame: pd.DataFrame) -> list[dict]:
     return records.to_dict("records")
 
 
-def run_core(rows: list[dict], folder: Path, name: str) -> float:
+def run_core(rows: list[dict], folder: Path, name: str) -> Timing:
     """Only the insert is timed (building the dicts is not charged to the baseline)."""
     engine = fresh_engine(folder, name)
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(insert(fact_sales_line), rows)
-    elapsed = time.perf_counter() - started
+
+    def insert_all() -> None:
+        with engine.begin() as conn:
+            conn.execute(insert(fact_sales_line), rows)
+
+    timing = timed(insert_all)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(fact_sales_line)).scalar_one() == len(rows)
-    return elapsed
+    return timing
+
+
+def median(timings: list[Timing]) -> Timing:
+    return Timing(statistics.median(t.wall for t in timings), statistics.median(t.cpu for t in timings))
 
 
 def main() -> None:
@@ -128,32 +143,32 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     frame = generate(args.lines)
-    started = time.perf_counter()
-    storage_table(frame)
-    convert_s = time.perf_counter() - started
-    started = time.perf_counter()
-    rows = core_rows(frame)
-    dicts_s = time.perf_counter() - started
-    load_times, rerun_times, core_times = [], [], []
+    convert = timed(lambda: storage_table(frame))
+    rows: list[dict] = []
+    dicts = timed(lambda: rows.extend(core_rows(frame)))
+    loads, reruns, cores = [], [], []
     with tempfile.TemporaryDirectory(prefix="scout-bench-load-") as tmp:
         for i in range(args.repeat):
             first, rerun = run_load(frame, Path(tmp), f"load{i}")
-            load_times.append(first)
-            rerun_times.append(rerun)
-            core_times.append(run_core(rows, Path(tmp), f"core{i}"))
+            loads.append(first)
+            reruns.append(rerun)
+            cores.append(run_core(rows, Path(tmp), f"core{i}"))
         dispose_engines()
-    load_s, core_s = statistics.median(load_times), statistics.median(core_times)
-    load_rate, core_rate = args.lines / load_s, args.lines / core_s
-    print(f"{'approach':<40}{'seconds':>10}{'lines/s':>14}")
-    print(f"{'load_lines (sqlite3 executemany)':<40}{load_s:>10.2f}{load_rate:>14,.0f}")
-    print(f"{'  of which frame -> storage columns':<40}{convert_s:>10.2f}{'':>14}")
-    rerun_s = statistics.median(rerun_times)
-    print(f"{'load_lines rerun (all duplicates)':<40}{rerun_s:>10.2f}{args.lines / rerun_s:>14,.0f}")
-    print(f"{'SQLAlchemy Core insert of dicts':<40}{core_s:>10.2f}{core_rate:>14,.0f}")
-    print(f"{'  building the dicts (not timed above)':<40}{dicts_s:>10.2f}{'':>14}")
-    print(f"{args.lines:,} lines, {args.repeat} run(s) each, median; fresh SQLite database per run")
-    ratio = load_rate / core_rate
-    print(f"load: lines_per_s={load_rate:.0f} core_insert_lines_per_s={core_rate:.0f} ratio={ratio:.2f}")
+    load, rerun, core = median(loads), median(reruns), median(cores)
+    n = args.lines
+    print(f"{'approach':<40}{'wall s':>8}{'cpu s':>8}{'lines/s':>12}{'lines/cpu-s':>13}")
+    for label, t in [
+        ("load_lines (sqlite3 executemany)", load),
+        ("  of which frame -> storage columns", convert),
+        ("load_lines rerun (all duplicates)", rerun),
+        ("SQLAlchemy Core insert of dicts", core),
+        ("  building the dicts (not timed above)", dicts),
+    ]:
+        rates = f"{n / t.wall:>12,.0f}{n / t.cpu:>13,.0f}" if not label.startswith("  ") else ""
+        print(f"{label:<40}{t.wall:>8.2f}{t.cpu:>8.2f}{rates}")
+    print(f"{n:,} lines, {args.repeat} run(s) each, median; fresh SQLite database per run")
+    summary = f"lines_per_s={n / load.wall:.0f} core_insert_lines_per_s={n / core.wall:.0f}"
+    print(f"load: {summary} ratio={core.wall / load.wall:.2f}")
 
 
 if __name__ == "__main__":
