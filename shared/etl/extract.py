@@ -104,7 +104,7 @@ def parse(raw: bytes, fmt: str, profile: MappingProfile | None = None) -> Parsed
     """Parse ``raw`` as ``fmt``; map it through ``profile`` if given; check the columns."""
     if fmt not in FORMATS:
         raise ApiError(415, "unsupported_format", f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte; strip() would copy
         raise ApiError(400, "empty_batch", "The request body is empty.")
     frame = _READERS[fmt](raw)
     if frame.empty:
@@ -170,7 +170,8 @@ def _cell_text(value: Any) -> Any:
 # --- readers ------------------------------------------------------------------------------
 def _read_csv(raw: bytes) -> pd.DataFrame:
     raw = raw.removeprefix(b"\xef\xbb\xbf")
-    header_line = raw.split(b"\n", 1)[0].rstrip(b"\r")
+    end = raw.find(b"\n")
+    header_line = (raw if end < 0 else raw[:end]).rstrip(b"\r")
     try:
         header = next(csv.reader([header_line.decode("utf-8")]))
     except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
