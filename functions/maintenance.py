@@ -9,6 +9,7 @@ import azure.functions as func
 
 from functions.etl import restart_unless_active
 from shared import ingest
+from shared.analytics import summaries
 from shared.auth import Principal, audit
 from shared.config import get_settings
 from shared.db.engine import ensure_schema
@@ -29,8 +30,6 @@ async def sweep_stuck_batches(timer: func.TimerRequest, client: df.DurableOrches
 
 @bp.timer_trigger(schedule="0 30 2 * * *", arg_name="timer", run_on_startup=False)
 def reconcile_summaries(timer: func.TimerRequest) -> None:
-    from shared.analytics import summaries
-
     engine = ensure_schema()
     drift = summaries.drift(engine)
     summaries.rebuild_all(engine)

@@ -31,7 +31,7 @@ from shared.sample_data import generate_dimensions, generate_lines, iter_batches
 SEED = 42
 STORES = 50
 DAYS = 90
-LINES_PER_STORE_DAY = 120
+LINES_PER_STORE_DAY = 40
 LINES_PER_BATCH = 2_000
 CLIENTS = 4
 FINAL_WAIT_SECONDS = 1_800

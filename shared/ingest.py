@@ -9,8 +9,10 @@ The order of writes is what makes a crash harmless (see :func:`accept`):
 4. the orchestration, instance id = batch id (started only if the durable store lacks it);
 5. the first answer stored on the row (``accepted``) — from here on the same key replays it.
 
-A crash before 5 leaves a ``receiving`` row: the resend (after :data:`IN_FLIGHT_LEASE`) or the
-stuck-batch sweep carries it on from step 3. Nothing is answered ``202`` before step 5.
+A crash before 5 leaves a ``receiving`` row: the resend (after :data:`IN_FLIGHT_LEASE`) carries
+it on from step 3; without a resend, the stuck-batch sweep starts its orchestration if the raw
+blob is there and otherwise forgets the row (it was never answered, so nothing was accepted).
+Nothing is answered ``202`` before step 5.
 """
 
 from __future__ import annotations
@@ -27,14 +29,21 @@ from datetime import timedelta
 from typing import Any
 
 import pandas as pd
+from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import Engine, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import batches
-from shared.auth.principal import Principal
+from shared.auth import check_store_scope
+from shared.auth.audit import record
+from shared.auth.principal import ROLE_ADMIN, Principal
+from shared.blobstore import BlobExistsError, get_blob_store
 from shared.config import get_settings
 from shared.db.tables import ingest_batch, mapping_profile
 from shared.errors import ApiError
+from shared.etl.extract import parse, sniff_format
+from shared.etl.mapping import MappingProfile
+from shared.schema import IngestAccepted
 from shared.telemetry import get_logger
 
 log = get_logger("ingest")
@@ -100,8 +109,6 @@ def _check_size(req: IngestRequest, limit: int) -> None:
 
 def _payload_and_format(req: IngestRequest) -> tuple[bytes, str, str | None]:
     """(payload, format, profile from a form field) for the endpoint and content type."""
-    from shared.etl.extract import sniff_format
-
     media_type = _media_type(req.headers.get("content-type"))
     if req.endpoint == "transactions":
         if media_type not in TRANSACTION_TYPES:
@@ -132,12 +139,10 @@ def request_hash(fmt: str, profile: str | None, payload: bytes) -> str:
     return digest.hexdigest()
 
 
-def load_profile(engine: Engine, name: str | None, vendor_id: str | None) -> Any:
+def load_profile(engine: Engine, name: str | None, vendor_id: str | None) -> MappingProfile | None:
     """The named mapping profile (``shared.etl.mapping.MappingProfile``), or 422 if unknown here."""
     if not name:
         return None
-    from shared.etl.mapping import MappingProfile
-
     with engine.connect() as conn:
         row = conn.execute(select(mapping_profile).where(mapping_profile.c.name == name)).mappings().first()
     if row is None or (
@@ -147,10 +152,8 @@ def load_profile(engine: Engine, name: str | None, vendor_id: str | None) -> Any
     return MappingProfile.model_validate_json(row["definition"])
 
 
-def parse_rows(payload: bytes, fmt: str, profile: Any) -> pd.DataFrame:
+def parse_rows(payload: bytes, fmt: str, profile: MappingProfile | None) -> pd.DataFrame:
     """Parse the payload into canonical columns (no business rules); 400/422 on bad input."""
-    from shared.etl.extract import parse
-
     return parse(payload, fmt, profile).frame
 
 
@@ -172,8 +175,6 @@ def check_envelope(engine: Engine, principal: Principal, req: IngestRequest) -> 
             "too_many_rows",
             f"The batch has {len(frame)} rows; the limit is {settings.max_rows_per_batch}.",
         )
-    from shared.auth import check_store_scope
-
     stores = sorted({str(s) for s in frame["store_id"].dropna().unique()}) if "store_id" in frame else []
     check_store_scope(principal, stores)
     return Envelope(fmt, payload, profile_name, request_hash(fmt, profile_name, payload), len(frame))
@@ -188,8 +189,6 @@ def batch_id_for(caller_id: str, idempotency_key: str | None) -> str:
 
 
 def accepted_body(batch_id: str, rows: int) -> dict[str, Any]:
-    from shared.schema import IngestAccepted
-
     status_url = f"/api/ingest/batches/{batch_id}"
     model = IngestAccepted(batch_id=batch_id, status_url=status_url, received=rows)
     return model.model_dump(mode="json")
@@ -281,8 +280,6 @@ def _resolve_existing(engine: Engine, batch_id: str, env: Envelope) -> Admission
 
 def store_raw(raw_blob: str, payload: bytes) -> None:
     """Write-once: a resend finds the blob already there (same key, same hash) and goes on."""
-    from shared.blobstore import BlobExistsError, get_blob_store
-
     with contextlib.suppress(BlobExistsError):
         get_blob_store().put(raw_blob, payload, overwrite=False)
 
@@ -290,8 +287,6 @@ def store_raw(raw_blob: str, payload: bytes) -> None:
 def acknowledge(engine: Engine, principal: Principal, admission: Admission, env: Envelope) -> None:
     """Store the first answer and audit it, in one transaction; ``receiving -> accepted`` unless the
     ETL has already moved the batch on."""
-    from shared.auth.audit import record
-
     status = case((ingest_batch.c.status == batches.RECEIVING, batches.ACCEPTED), else_=ingest_batch.c.status)
     with engine.begin() as conn:
         conn.execute(
@@ -349,8 +344,6 @@ async def accept(
 
 # --- reading batches ---------------------------------------------------------------------
 def _visible(principal: Principal, row: dict[str, Any] | None, batch_id: str) -> dict[str, Any]:
-    from shared.auth.principal import ROLE_ADMIN
-
     if row is None or not (principal.has_any_role(ROLE_ADMIN) or row["vendor_id"] == principal.vendor_id):
         raise ApiError(404, "batch_not_found", f"No batch {batch_id!r}.")
     return row
@@ -361,8 +354,6 @@ def batch_status(engine: Engine, principal: Principal, batch_id: str) -> dict[st
 
 
 def list_batches(engine: Engine, principal: Principal, params: Mapping[str, str]) -> dict[str, Any]:
-    from shared.auth.principal import ROLE_ADMIN
-
     status = params.get("status") or None
     if status is not None and status not in batches.STATUSES:
         raise ApiError(400, "invalid_status", f"status must be one of {sorted(batches.STATUSES)}.")
@@ -378,8 +369,6 @@ def list_batches(engine: Engine, principal: Principal, params: Mapping[str, str]
 
 def quarantine_report(engine: Engine, principal: Principal, batch_id: str) -> bytes:
     """The batch's rejected rows as JSON lines (empty when nothing was rejected)."""
-    from shared.blobstore import get_blob_store
-
     row = _visible(principal, batches.get(engine, batch_id), batch_id)
     if not row["quarantine_blob"]:
         if row["status"] not in batches.FINAL:
@@ -399,8 +388,6 @@ class Part:
 
 def read_multipart(body: bytes, content_type: str) -> dict[str, Part]:
     """Parts of a ``multipart/form-data`` body by field name (python-multipart's streaming parser)."""
-    from python_multipart.multipart import MultipartParser, parse_options_header
-
     _, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if not boundary:
@@ -460,8 +447,6 @@ async def sweep_stuck(engine: Engine, restart: Callable[[str], Awaitable[bool]])
     (deleted), so the client's resend starts afresh. A batch whose ETL keeps dying (an
     orchestrator crash rather than a failed stage) ends ``failed`` after :data:`MAX_ETL_ATTEMPTS`.
     """
-    from shared.blobstore import get_blob_store
-
     older_than = timedelta(minutes=get_settings().stuck_batch_minutes)
     outcome = {"stuck": 0, "restarted": 0, "forgotten": 0, "given_up": 0}
     store = get_blob_store()
@@ -485,8 +470,6 @@ async def sweep_stuck(engine: Engine, restart: Callable[[str], Awaitable[bool]])
 
 def purge_raw(engine: Engine, retention_days: int) -> int:
     """Delete raw payloads older than ``retention_days`` whose batch is final; returns how many."""
-    from shared.blobstore import get_blob_store
-
     store = get_blob_store()
     cutoff = batches.utcnow() - timedelta(days=retention_days)
     old = [info.name for info in store.list("raw/") if info.last_modified.replace(tzinfo=None) < cutoff]

@@ -21,10 +21,16 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from shared import batches
+from shared.analytics import summaries
+from shared.auth import pseudonym_key
 from shared.blobstore import get_blob_store
 from shared.config import get_settings
 from shared.db.engine import ensure_schema
 from shared.db.tables import fact_sales_line, fact_sales_line_history
+from shared.etl.context import ValidationContext
+from shared.etl.load import load_lines
+from shared.etl.pipeline import load_dimensions, transform, write_quarantine
+from shared.ingest import load_profile
 from shared.telemetry import get_logger
 
 log = get_logger("etl")
@@ -47,11 +53,6 @@ def _batch(engine: Any, batch_id: str) -> dict[str, Any]:
 
 def extract_validate_clean_enrich(payload: Any) -> dict[str, Any]:
     """Raw blob -> clean, enriched fact rows (Parquet) + rejected rows (JSONL); returns counts."""
-    from shared.auth import pseudonym_key
-    from shared.etl.context import ValidationContext
-    from shared.etl.pipeline import load_dimensions, transform, write_quarantine
-    from shared.ingest import load_profile
-
     batch_id = _payload(payload)["batch_id"]
     engine = ensure_schema()
     store = get_blob_store()
@@ -91,8 +92,6 @@ def load(payload: Any) -> dict[str, Any]:
     rows that carry this batch id, and the history rows this batch replaced, gives the same
     counts on the first run and on any rerun.
     """
-    from shared.etl.load import load_lines
-
     data = _payload(payload)
     batch_id = data["batch_id"]
     engine = ensure_schema()
@@ -112,8 +111,6 @@ def load(payload: Any) -> dict[str, Any]:
 
 def aggregate(payload: Any) -> dict[str, Any]:
     """Refresh the summary rows for every (store, day) the batch's clean lines fall on."""
-    from shared.analytics import summaries
-
     data = _payload(payload)
     engine = ensure_schema()
     keys = _read_processed(data["processed_blob"], ["store_id", "local_date"]).drop_duplicates()
