@@ -88,13 +88,18 @@ def _serve(argv: list[str]) -> int:
 
 
 def _token(argv: list[str]) -> int:
+    """Host options (``--port``, ``--data-dir``: which host the token is for), then the issuer's own."""
+    host_options = argparse.ArgumentParser(add_help=False)
+    host_options.add_argument("--port", type=int, default=DEFAULT_PORT)
+    host_options.add_argument("--data-dir")
+    known, rest = host_options.parse_known_args(argv)
     from .settings import apply_defaults, load_local_settings
 
     load_local_settings(Path.cwd())
-    apply_defaults(DEFAULT_PORT, None)
+    apply_defaults(known.port, known.data_dir)
     from shared.auth.dev_issuer import cli_token
 
-    return cli_token(argv)
+    return cli_token(rest)
 
 
 def _keys(argv: list[str]) -> int:

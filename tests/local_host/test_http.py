@@ -131,6 +131,26 @@ def test_dev_issuer_serves_discovery_keys_and_a_dashboard_token(shared_host: Loc
     assert claims["roles"] == ["Dashboard.Read"] and claims["sub"] == "dev-dashboard"
 
 
+def test_token_command_signs_with_the_host_key(shared_host: LocalHost) -> None:
+    env = {**os.environ, "SCOUT_DATA_DIR": str(shared_host.data_dir)}
+    env.pop("SCOUT_AUTH_ISSUER", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "local_host", "token", "--port", str(shared_host.port), "--role", "Admin"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    token = out.stdout.strip()
+    keys = httpx.get(f"{shared_host.base_url}/dev-issuer/keys").json()
+    jwk = next(k for k in keys["keys"] if k["kid"] == jwt.get_unverified_header(token)["kid"])
+    claims = jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=["RS256"], audience="api://scout")
+    assert claims["roles"] == ["Admin"]
+    assert claims["iss"] == f"http://127.0.0.1:{shared_host.port}/dev-issuer"
+
+
 def test_entra_mode_serves_no_development_issuer(local_host_factory) -> None:
     host = local_host_factory(app=TEST_APP, env={"SCOUT_AUTH_MODE": "entra"})
     with host.client() as client:
