@@ -27,8 +27,11 @@ from shared.schema import (
 )
 
 REF = "#/components/schemas/{model}"
-BEARER = {"bearer": []}
-FUNCTION_KEY = [{"bearer": [], "functionKey": []}, {"bearer": [], "functionKeyQuery": []}]
+BEARER: dict[str, list[str]] = {"bearer": []}
+FUNCTION_KEY: list[dict[str, list[str]]] = [
+    {"bearer": [], "functionKey": []},
+    {"bearer": [], "functionKeyQuery": []},
+]
 ERROR_STATUSES = {
     "400": "Invalid request; `error.details` names the parameter or row",
     "401": "Missing or invalid bearer token",

@@ -7,7 +7,7 @@ Only lines with a (pseudonymised) customer key count; every group with fewer tha
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +33,7 @@ class Customer:
     m: int = 0
 
 
-def quintile_scores(values: list[float]) -> list[int]:
+def quintile_scores(values: Sequence[float]) -> list[int]:
     """1..5 by rank (ties share the lowest rank): score = 1 + floor(5 * (rank - 1) / n)."""
     order = sorted(values)
     first_rank: dict[float, int] = {}
@@ -114,7 +114,7 @@ def customers(ctx: Context) -> CustomersResponse:
         for r in ctx.rows(("customer_key",), ("first_date",), scope=history, identified_only=True)
     }
     kinds = _groups(
-        rows, lambda r: "new" if first_seen.get(r["customer_key"]) >= ctx.scope.date_from else "returning"
+        rows, lambda r: "new" if first_seen[r["customer_key"]] >= ctx.scope.date_from else "returning"
     )
     new_vs_returning = [
         NewReturning(

@@ -130,11 +130,11 @@ def parse(pairs: Sequence[tuple[str, str]], params: Sequence[Param]) -> Parsed:
                 )
             parsed.lists[param.name] = sorted({_parse_value(param, v) for v in values or []})
         elif param.name in ("from", "to"):
-            value = _parse_value(param, _one(param.name, values)) if values else None
+            day = _parse_date(param.name, _one(param.name, values)) if values else None
             if param.name == "from":
-                parsed.date_from = value
+                parsed.date_from = day
             else:
-                parsed.date_to = value
+                parsed.date_to = day
         else:
             parsed.options[param.name] = (
                 _parse_value(param, _one(param.name, values)) if values else param.default

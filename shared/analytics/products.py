@@ -51,7 +51,7 @@ def _names(ctx: Context, skus: set[str]) -> dict[str, str]:
     if not skus:
         return {}
     query = select(dim_product.c.sku, dim_product.c.product_name).where(dim_product.c.sku.in_(sorted(skus)))
-    return dict(ctx.conn.execute(query).all())  # type: ignore[arg-type]
+    return dict(ctx.conn.execute(query).all())
 
 
 def pareto(revenues: list[float]) -> Pareto:

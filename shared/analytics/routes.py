@@ -155,14 +155,16 @@ def build(
     settings = get_settings()
     with engine.connect() as conn:
         date_from, date_to = resolve_dates(parsed, latest_sales_day(conn), settings.max_query_days)
-        filters = Filters(
-            from_=date_from,
-            to=date_to,
-            region=parsed.lists["region"],
-            store=parsed.lists["store"],
-            category=parsed.lists["category"],
-            brand=parsed.lists["brand"],
-            scoped_regions=sorted(principal.regions) if principal.regions is not None else None,
+        filters = Filters.model_validate(
+            {
+                "from": date_from,
+                "to": date_to,
+                "region": parsed.lists["region"],
+                "store": parsed.lists["store"],
+                "category": parsed.lists["category"],
+                "brand": parsed.lists["brand"],
+                "scoped_regions": sorted(principal.regions) if principal.regions is not None else None,
+            }
         )
         options = {
             **parsed.options,

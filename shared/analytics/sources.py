@@ -162,7 +162,9 @@ class FactSource(Source):
         return and_(*conditions)
 
     def where(self, scope: Scope | None) -> ColumnElement[bool]:
-        conditions = [fact.c.customer_key.is_not(None)] if self.only_identified else []
+        conditions: list[ColumnElement[bool]] = (
+            [fact.c.customer_key.is_not(None)] if self.only_identified else []
+        )
         if scope is None:
             return and_(true(), *conditions)
         conditions.append(self._transaction_where(scope))

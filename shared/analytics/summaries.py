@@ -76,8 +76,8 @@ def refresh(engine: Engine, touched: list[tuple[str, date]]) -> None:
     stores_by_day: dict[date, set[str]] = defaultdict(set)
     for store, day in touched:
         stores_by_day[day].add(store)
-    for day, stores in stores_by_day.items():
-        by_stores[tuple(sorted(stores))].add(day)
+    for day, day_stores in stores_by_day.items():
+        by_stores[tuple(sorted(day_stores))].add(day)
     with engine.begin() as conn:
         regions_of = _regions_of(conn, (s for s, _d in touched))
         for stores, days in by_stores.items():
