@@ -136,6 +136,8 @@ def content_hash(fact: pd.DataFrame, line: pd.DataFrame) -> pd.Series:
 def _customer_keys(customer_id: pd.Series, key: bytes) -> pd.Series:
     # HMAC each distinct id once, then spread the keys over the lines.
     position, distinct = codes(customer_id)
+    if len(distinct) == 0:  # walk-in sales only: no customer to key
+        return pd.Series([None] * len(customer_id), index=customer_id.index, dtype="str")
     keys = pseudonymise(pd.Series(distinct.to_pandas().array), key).astype("str")
     spread = pd.Series(keys.to_numpy()[position], index=customer_id.index, dtype="str")
     return spread.where(position >= 0)
