@@ -1,8 +1,10 @@
 """Pytest plugin: ``local_host_factory`` starts real local hosts in temp dirs and stops them all after.
 
+Usage::
+
     def test_health(local_host_factory):
-        host = local_host_factory()                    # the real function_app:app
-        host = local_host_factory(app="tests.local_host.app_under_test:app", env={...})
+        host = local_host_factory()  # the real function_app:app
+        host = local_host_factory(app="tests.local_host.app_under_test:app", env={"SCOUT_AUTH_MODE": "dev"})
 """
 
 from __future__ import annotations
