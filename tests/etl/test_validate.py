@@ -29,6 +29,8 @@ from tests.etl.conftest import raw_frame
         ({"line_number": "0"}, "line_number", "invalid_line_number"),
         ({"line_number": "1.5"}, "line_number", "invalid_line_number"),
         ({"line_number": "40000"}, "line_number", "invalid_line_number"),
+        ({"line_number": "99999999999999999999"}, "line_number", "invalid_line_number"),  # beyond int64
+        ({"quantity": "1e400"}, "quantity", "invalid_number"),  # overflows a double
         ({"transaction_id": "   "}, "transaction_id", "missing_value"),  # blank after trimming
         ({"transaction_id": "T" * 65}, "transaction_id", "too_long"),
         ({"sku": None}, "sku", "missing_value"),
