@@ -95,6 +95,11 @@ def test_admin_api_runs_a_timer_now_with_the_master_key(shared_host: LocalHost) 
         assert (
             client.post("/admin/functions/nope", params={"code": shared_host.master_key}).status_code == 404
         )
+        assert client.get("/admin/functions").status_code == 401
+        listed = client.get("/admin/functions", params={"code": shared_host.master_key}).json()
+        triggers = {f["name"]: f["trigger"] for f in listed}
+        assert triggers["tick"] == "timerTrigger" and triggers["pipeline"] == "orchestrationTrigger"
+        assert triggers["square"] == "activityTrigger" and triggers["echo"] == "httpTrigger"
         before = executions(shared_host.data_dir, "tick")
         assert (
             client.post("/admin/functions/tick", params={"code": shared_host.master_key}).status_code == 202
