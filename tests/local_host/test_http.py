@@ -177,10 +177,18 @@ def test_static_web_is_served_when_present(shared_host: LocalHost) -> None:
         assert client.get("/").status_code == 404
 
 
-@pytest.mark.skipif(not os.path.isdir(REPO_ROOT / "static_web"), reason="no static_web/ in the checkout")
 def test_real_app_serves_health_and_dashboard(local_host_factory) -> None:
+    """The real ``function_app:app``: health checks every dependency through the host (the durable
+    one through the durable client binding), and ``static_web/`` is the site at ``/``."""
     host = local_host_factory()
     with host.client() as client:
-        assert client.get("/api/health").status_code in (200, 503)
+        health = client.get("/api/health")
         index = client.get("/")
-    assert index.status_code in (200, 404)
+    body = health.json()
+    assert set(body["dependencies"]) >= {"sql", "blob", "durable"}
+    assert body["dependencies"]["sql"]["status"] == "ok" and body["dependencies"]["blob"]["status"] == "ok"
+    assert health.status_code == (200 if body["status"] == "ok" else 503)
+    if (REPO_ROOT / "static_web" / "index.html").is_file():
+        assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
+    else:
+        assert index.status_code == 404
