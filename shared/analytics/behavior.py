@@ -9,7 +9,7 @@ from typing import Any
 from shared.analytics.context import Context, ratio
 from shared.analytics.models import BehaviorResponse, Bucket, DiscountUptake, HourWeekdayCell, PaymentPoint
 from shared.analytics.products import shares
-from shared.analytics.sources import PERIOD_DIMS
+from shared.analytics.sources import GRAIN_DIMS
 from shared.analytics.summary_tables import SIZE_BUCKETS, VALUE_BUCKETS
 
 
@@ -31,7 +31,7 @@ def distribution(
 
 
 def payment_mix(ctx: Context, grain: str) -> list[PaymentPoint]:
-    dim = PERIOD_DIMS[grain]
+    dim = GRAIN_DIMS[grain]
     rows = ctx.rows((dim, "payment_method"), ("transactions", "revenue"))
     period_total: dict[Any, int] = defaultdict(int)
     for r in rows:

@@ -30,8 +30,6 @@ from sqlalchemy import (
 from shared.analytics.calendar import month_end
 from shared.analytics.sql_dates import month_start, week_start
 from shared.analytics.summary_tables import (
-    INTEGER_MEASURES,
-    MEASURES,
     SIZE_BUCKETS,
     UNKNOWN,
     VALUE_BUCKETS,
@@ -39,7 +37,7 @@ from shared.analytics.summary_tables import (
 from shared.db.tables import dim_store, fact_sales_line
 
 fact = fact_sales_line
-PERIOD_DIMS = {"day": "local_date", "week": "week", "month": "month"}
+GRAIN_DIMS = {"day": "local_date", "week": "week", "month": "month"}  # a series grain -> its dimension
 
 
 @dataclass(frozen=True)
@@ -232,10 +230,6 @@ class SummarySource(Source):
 def month_ranges_condition(column: Any, months: Sequence[date]) -> ColumnElement[bool]:
     """``column`` (a date) falls in one of ``months`` (first days), as sargable ranges."""
     return or_(*(and_(column >= m, column <= month_end(m)) for m in sorted(set(months))))
-
-
-def zero_measures() -> dict[str, float | int]:
-    return {m: (0 if m in INTEGER_MEASURES else 0.0) for m in MEASURES}
 
 
 class PairSource(Source):

@@ -9,7 +9,7 @@ from typing import Any
 from shared.analytics.calendar import period_end, period_start
 from shared.analytics.context import Context, pct_change, ratio
 from shared.analytics.models import KpiChange, Kpis, TransactionsResponse, TrendPoint
-from shared.analytics.sources import PERIOD_DIMS, Scope
+from shared.analytics.sources import GRAIN_DIMS, Scope
 
 KPI_MEASURES = ("revenue", "transactions", "units", "lines", "discount")
 MOVING_DAYS = 7
@@ -37,7 +37,7 @@ def _periods(date_from: date, date_to: date, grain: str) -> list[date]:
 
 def series(ctx: Context, grain: str) -> list[TrendPoint]:
     scope = ctx.scope
-    dim = PERIOD_DIMS[grain]
+    dim = GRAIN_DIMS[grain]
     lead = timedelta(days=MOVING_DAYS - 1 if grain == "day" else 0)
     rows = ctx.rows((dim,), ("revenue", "transactions", "units"), scope=_widened(ctx, lead))
     by_period = {row[dim]: row for row in rows}
