@@ -1,23 +1,15 @@
-"""The whole schema as one MetaData: core tables plus the analytics summaries when present.
+"""The whole schema as one MetaData: the core tables and the analytics summaries declared on it.
 
-Migrations are checked against it (no drift between ``tables.py`` and ``migrations/``).
+Migrations are checked against it (no drift between the table modules and ``migrations/``).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from sqlalchemy import MetaData
 
+import shared.analytics.summary_tables  # noqa: F401 - declares the summary tables on ``metadata``
 from shared.db.tables import metadata
-
-# Modules that declare further tables on the same ``metadata``; each owner adds its migration.
-TABLE_MODULES = ("shared.analytics.summary_tables",)
 
 
 def full_metadata() -> MetaData:
-    for module in TABLE_MODULES:
-        if importlib.util.find_spec(module.rsplit(".", 1)[0]) and importlib.util.find_spec(module):
-            importlib.import_module(module)
     return metadata
