@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from ..keys import HostKeys
 from ..schedules import utcnow
-from .events import EventType, RuntimeStatus, event, format_time
+from .events import EventType, RuntimeStatus, event, format_time, parse_time
 from .store import Instance, NewInstance, TaskHubStore
 
 PREFIX = "/runtime/webhooks/durabletask"
@@ -168,12 +168,19 @@ class DurableApi:
 
     async def query(self, request: Request) -> Response:
         q = request.query_params
+        try:
+            created_from, created_to = (
+                _time_filter(q.get("createdTimeFrom")),
+                _time_filter(q.get("createdTimeTo")),
+            )
+        except ValueError:
+            return _bad_request("createdTimeFrom/createdTimeTo must be ISO 8601 times")
         statuses = [s.strip() for s in q.get("runtimeStatus", "").split(",") if s.strip()]
         top = int(q["top"]) if q.get("top", "").isdigit() else None
         found = await asyncio.to_thread(
             self.store.query,
-            created_from=q.get("createdTimeFrom"),
-            created_to=q.get("createdTimeTo"),
+            created_from=created_from,
+            created_to=created_to,
             statuses=statuses or None,
             prefix=q.get("instanceIdPrefix"),
             limit=top,
@@ -213,11 +220,18 @@ class DurableApi:
 
     async def purge_many(self, request: Request) -> Response:
         q = request.query_params
+        try:
+            created_from, created_to = (
+                _time_filter(q.get("createdTimeFrom")),
+                _time_filter(q.get("createdTimeTo")),
+            )
+        except ValueError:
+            return _bad_request("createdTimeFrom/createdTimeTo must be ISO 8601 times")
         statuses = [s.strip() for s in q.get("runtimeStatus", "").split(",") if s.strip()]
         found = await asyncio.to_thread(
             self.store.query,
-            created_from=q.get("createdTimeFrom"),
-            created_to=q.get("createdTimeTo"),
+            created_from=created_from,
+            created_to=created_to,
             statuses=statuses or None,
             prefix=q.get("instanceIdPrefix"),
         )
@@ -244,6 +258,11 @@ def _input_json(raw: bytes) -> str | None:
             return text
         return parsed
     return text
+
+
+def _time_filter(value: str | None) -> str | None:
+    """Query times in the stored fixed-width form, so they compare correctly as text."""
+    return format_time(parse_time(value)) if value else None
 
 
 def _purged(deleted: int) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
@@ -60,14 +61,9 @@ def format_time(moment: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    cleaned = text.rstrip("Z")
-    if "." in cleaned:
-        head, frac = cleaned.split(".", 1)
-        cleaned = f"{head}.{(frac + '000000')[:6]}"
-    else:
-        cleaned += ".000000"
-    cleaned = cleaned.split("+")[0]
-    return datetime.strptime(cleaned, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+    """ISO 8601 (``Z`` or an offset; naive means UTC); fractions beyond microseconds are cut."""
+    moment = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text.strip()))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def event(kind: EventType, timestamp: str, event_id: int = -1, **fields: Any) -> dict[str, Any]:

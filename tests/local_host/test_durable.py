@@ -123,3 +123,19 @@ def test_inputs_reach_the_orchestrator_as_sent_by_the_client(shared_host: LocalH
     for n, value in enumerate([{"a": [1, 2]}, "hello", 7]):
         start_orchestration(shared_host, "mirror", f"mirror-{n}", value)
         assert wait_final(shared_host, f"mirror-{n}")["output"] == value
+
+
+def test_query_by_status_and_created_time(shared_host: LocalHost) -> None:
+    start_orchestration(shared_host, "napper", "query-1")
+    wait_final(shared_host, "query-1")
+    key = {"code": shared_host.system_key}
+    with shared_host.client() as client:
+        created = client.get(f"{WEBHOOKS}/instances/query-1", params=key).json()["createdTime"]
+        since = client.get(
+            f"{WEBHOOKS}/instances", params={**key, "createdTimeFrom": created, "runtimeStatus": "Completed"}
+        ).json()
+        later = client.get(f"{WEBHOOKS}/instances", params={**key, "createdTimeFrom": "2999-01-01T00:00:00Z"})
+        bad = client.get(f"{WEBHOOKS}/instances", params={**key, "createdTimeFrom": "yesterday"})
+    assert "query-1" in [i["instanceId"] for i in since]
+    assert all(i["runtimeStatus"] == "Completed" and i["createdTime"] >= created for i in since)
+    assert later.json() == [] and bad.status_code == 400
