@@ -4,6 +4,8 @@
 Auth as in Azure: the durable extension's system key or the master key in ``code`` (or the
 ``x-functions-key`` header). Requests from loopback without a key are the SDK's RPC calls
 (Azure serves those on a loopback-only, keyless RPC endpoint); the host listens on 127.0.0.1.
+Keyless requests that come from a browser (``Origin``/``Sec-Fetch-*`` headers) are refused, so a
+web page cannot drive the API through the user's browser.
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ class DurableApi:
         supplied = request.query_params.get("code") or request.headers.get("x-functions-key")
         if supplied:
             return self.keys.is_system_key(supplied)
+        if "origin" in request.headers or "sec-fetch-mode" in request.headers:
+            return False  # a browser (any web page can aim one at 127.0.0.1) is not the SDK
         host = request.client.host if request.client else ""
         try:
             return ipaddress.ip_address(host).is_loopback

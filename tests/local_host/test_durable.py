@@ -56,6 +56,16 @@ def test_status_links_from_create_check_status_response_work(shared_host: LocalH
     assert httpx.get(links["statusQueryGetUri"].replace(shared_host.system_key, "wrong")).status_code == 401
 
 
+def test_keyless_calls_are_only_the_sdks_own_from_loopback(shared_host: LocalHost) -> None:
+    url = f"{WEBHOOKS}/instances/nap-none/terminate"
+    with shared_host.client() as client:
+        assert client.post(url).status_code == 404  # the SDK's RPC call: loopback, no key, no browser
+        assert client.post(url, headers={"Origin": "https://evil.example"}).status_code == 401
+        assert client.post(url, headers={"Sec-Fetch-Mode": "no-cors"}).status_code == 401
+        assert client.post(url, params={"code": shared_host.function_key}).status_code == 401
+        assert client.post(url, params={"code": shared_host.system_key}).status_code == 404
+
+
 def test_durable_timer_and_sub_orchestration(shared_host: LocalHost) -> None:
     start_orchestration(shared_host, "parent", "parent-1")
     status = wait_final(shared_host, "parent-1")
