@@ -6,8 +6,6 @@ starts the batch's orchestration (see :func:`functions.etl.start_if_missing`).
 
 from __future__ import annotations
 
-import asyncio
-
 import azure.durable_functions as df
 import azure.functions as func
 
@@ -36,8 +34,8 @@ async def _accept(
     async def run(_: Principal | None) -> func.HttpResponse:
         # Authorised off the event loop: validating a token may fetch the JWKS over HTTP, and on
         # the local host that is this very server (handle_async would authorise on the loop).
-        principal = _who(await asyncio.to_thread(_authorize, req, WRITERS))
-        engine = await asyncio.to_thread(ensure_schema)
+        principal = _who(await ingest.off_loop(_authorize, req, WRITERS))
+        engine = await ingest.off_loop(ensure_schema)
         answer = await ingest.accept(
             engine, principal, request, lambda batch_id, fresh: start_if_missing(client, batch_id, fresh)
         )

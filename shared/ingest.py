@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -47,12 +49,17 @@ from shared.schema import IngestAccepted
 from shared.telemetry import get_logger
 
 log = get_logger("ingest")
+T = TypeVar("T")
 
 # How long a ``receiving`` row belongs to the request that wrote it. A resend within the lease is
 # a concurrent duplicate (409); after it, the resend takes the batch over and finishes it.
 IN_FLIGHT_LEASE = timedelta(seconds=5)
 # Extract runs (each stage retry and each restart counts) before the sweep stops restarting a batch.
 MAX_ETL_ATTEMPTS = 20
+
+# Blocking work of the accept path runs here, not in the event loop's default executor: on a
+# host that also runs activities in that executor, accepts would queue behind ETL stages.
+_ACCEPT_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ingest-accept")
 
 # The transactions endpoint takes these; the files endpoint any format ``sniff_format`` knows.
 TRANSACTION_TYPES = frozenset(
@@ -310,6 +317,11 @@ def _answer(body: dict[str, Any], replayed: bool) -> Answer:
     return Answer(202, body, headers)
 
 
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking ``fn(*args)`` on the accept path's own threads."""
+    return await asyncio.get_running_loop().run_in_executor(_ACCEPT_POOL, functools.partial(fn, *args))
+
+
 async def accept(
     engine: Engine,
     principal: Principal,
@@ -325,13 +337,13 @@ async def accept(
         return result
 
     key = _idempotency_key(req)
-    env = await step(asyncio.to_thread(check_envelope, engine, principal, req))
-    admission = await step(asyncio.to_thread(admit, engine, principal, env, key))
+    env = await step(off_loop(check_envelope, engine, principal, req))
+    admission = await step(off_loop(admit, engine, principal, env, key))
     if admission.replayed:
         return _answer(admission.body, replayed=True)
-    await step(asyncio.to_thread(store_raw, admission.raw_blob, env.payload))
+    await step(off_loop(store_raw, admission.raw_blob, env.payload))
     await step(ensure_started(admission.batch_id, admission.fresh))
-    await step(asyncio.to_thread(acknowledge, engine, principal, admission, env))
+    await step(off_loop(acknowledge, engine, principal, admission, env))
     stages = ("check", "admit", "raw_blob", "start", "acknowledge")
     spans = zip(stages, marks[:-1], marks[1:], strict=True)
     timings = {f"{name}_ms": round((end - start) * 1000, 1) for name, start, end in spans}
