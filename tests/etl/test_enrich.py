@@ -123,3 +123,10 @@ def test_batch_and_load_stamp(ctx):
     facts = _facts(ctx, raw_frame({}), batch_id="B-7")
     assert facts.loc[0, "batch_id"] == "B-7"
     assert facts.loc[0, "loaded_at"] == pd.Timestamp(NOW.astimezone(UTC).replace(tzinfo=None))
+
+
+@pytest.mark.parametrize("fmt", ["json", "xlsx", "parquet", "xml"])
+def test_content_hash_is_the_same_whatever_format_carried_the_line(ctx, fmt):
+    via_csv = _facts(ctx, parse((FIXTURES / "lines.csv").read_bytes(), "csv").frame)
+    via_other = _facts(ctx, parse((FIXTURES / f"lines.{fmt}").read_bytes(), fmt).frame, batch_id="B-2")
+    assert via_other["content_hash"].tolist() == via_csv["content_hash"].tolist()
