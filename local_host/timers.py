@@ -7,7 +7,7 @@ host that was down at that time fires once, past due, when it comes back.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from azure.functions.timer import TimerRequest
 
@@ -39,11 +39,12 @@ class TimerService:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def fire(self, info: FunctionInfo, *, past_due: bool, source: str) -> None:
+    async def fire(
+        self, info: FunctionInfo, *, past_due: bool, source: str, status: dict[str, str] | None = None
+    ) -> None:
+        request = TimerRequest(past_due=past_due, schedule_status=status)
         try:
-            await self.invoker.call_async(
-                info, TimerRequest(past_due=past_due), past_due=past_due, source=source
-            )
+            await self.invoker.call_async(info, request, past_due=past_due, source=source)
         except Exception:  # noqa: BLE001 - the schedule goes on after a failed run
             log.exception("timer run failed", extra={"function": info.name})
 
@@ -55,18 +56,26 @@ class TimerService:
             log.error("timer not scheduled", extra={"function": info.name, "error": str(exc)})
             return
         monitored = bool(trigger.get("useMonitor", True))
-        _, stored_due = (
+        last, stored_due = (
             await asyncio.to_thread(self.store.timer_run, info.name) if monitored else (None, None)
         )
         if stored_due and parse_time(stored_due) < utcnow():
-            await self.fire(info, past_due=True, source="missed-while-down")
+            status = _status(last, schedule.next_after(utcnow()))
+            await self.fire(info, past_due=True, source="missed-while-down", status=status)
+            last = stored_due
         elif trigger.get("runOnStartup"):
             await self.fire(info, past_due=False, source="startup")
         while True:
             due = schedule.next_after(utcnow())
             if monitored:
-                await asyncio.to_thread(
-                    self.store.record_timer_run, info.name, format_time(utcnow()), format_time(due)
-                )
+                await asyncio.to_thread(self.store.record_timer_run, info.name, last, format_time(due))
             await asyncio.sleep(max(0.0, (due - utcnow()).total_seconds()))
-            await self.fire(info, past_due=utcnow() - due > LATE_AFTER, source="schedule")
+            late = utcnow() - due > LATE_AFTER
+            following = _status(last, schedule.next_after(due)) if monitored else None
+            await self.fire(info, past_due=late, source="schedule", status=following)
+            last = format_time(due)
+
+
+def _status(last: str | None, upcoming: datetime) -> dict[str, str]:
+    """Azure's ScheduleStatus: the previous scheduled run, the next one, and when this was written."""
+    return {"Last": last or "", "Next": format_time(upcoming), "LastUpdated": format_time(utcnow())}

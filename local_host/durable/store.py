@@ -394,7 +394,7 @@ class TaskHubStore:
             ).fetchone()
         return (row["last_run"], row["next_due"]) if row else (None, None)
 
-    def record_timer_run(self, name: str, last_run: str, next_due: str) -> None:
+    def record_timer_run(self, name: str, last_run: str | None, next_due: str) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO timer_runs (name, last_run, next_due) VALUES (?, ?, ?)"

@@ -113,7 +113,7 @@ async def status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -
 # --- timer -------------------------------------------------------------------------------------
 @app.timer_trigger(schedule="*/2 * * * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
 def tick(timer: func.TimerRequest) -> None:
-    record(f"tick past_due={timer.past_due}")
+    record(f"tick past_due={timer.past_due} next={bool(timer.schedule_status.get('Next'))}")
 
 
 # --- orchestrations ----------------------------------------------------------------------------

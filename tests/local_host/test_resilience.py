@@ -58,3 +58,4 @@ def test_timer_fires_on_schedule_and_past_due_after_downtime(local_host_factory)
     time.sleep(3)  # a scheduled run is missed while the host is down
     host.start()
     wait_for(lambda: executions(host.data_dir, "tick past_due=True") == 1, timeout=10)
+    assert executions(host.data_dir, "tick past_due=False next=True") >= 1  # ScheduleStatus is filled in
