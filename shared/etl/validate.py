@@ -84,19 +84,13 @@ def validate(df: pd.DataFrame, ctx: ValidationContext) -> tuple[pd.DataFrame, pd
         if limit is not None:
             fail.add(too_long(text, limit), name, "too_long", f"{name} is longer than {limit} characters")
         cols[name] = text
-    raw_numbers = {name: _trimmed(df, name) for name in NUMERIC_COLUMNS}
-    raw_numbers["timestamp"] = _trimmed(df, "timestamp")
+    number_text = {name: _trimmed(df, name) for name in NUMERIC_COLUMNS}
+    timestamp_text = _trimmed(df, "timestamp")
+    sent = {**cols, **number_text, "timestamp": timestamp_text}
     for name in REQUIRED_COLUMNS:
-        fail.add(
-            (cols[name] if name in cols else raw_numbers[name]).isna(),
-            name,
-            "missing_value",
-            f"{name} is required",
-        )
+        fail.add(sent[name].isna(), name, "missing_value", f"{name} is required")
 
-    for name, text in raw_numbers.items():
-        if name == "timestamp":
-            continue
+    for name, text in number_text.items():
         number = _to_float(text)
         finite = np.isfinite(number)
         fail.add(text.notna() & ~finite, name, "invalid_number", f"{name} must be a number")
@@ -130,7 +124,7 @@ def validate(df: pd.DataFrame, ctx: ValidationContext) -> tuple[pd.DataFrame, pd
     )
 
     _check_dimensions(cols, ctx, fail)
-    cols["timestamp"] = _timestamps(raw_numbers["timestamp"], cols["store_id"], ctx, fail)
+    cols["timestamp"] = _timestamps(timestamp_text, cols["store_id"], ctx, fail)
 
     typed = pd.DataFrame({name: cols[name] for name in CANONICAL_COLUMNS})
     typed["line_number"] = typed["line_number"].fillna(0).astype("int64")
