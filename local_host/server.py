@@ -57,10 +57,10 @@ class HostConfig:
 def build_app(config: HostConfig) -> Starlette:
     index, keys = config.index, config.keys
     store = TaskHubStore(config.data_dir / "durable.db")
-    durable_api: DurableApi | None = None
-    invoker = Invoker(lambda: durable_api.client_binding() if durable_api else "{}", index.app_dir)
-    runtime = DurableRuntime(store, index, invoker, config.host_json.max_activities)
-    durable_api = DurableApi(store, keys, config.base_url, runtime.wake, config.host_json.task_hub)
+    work_arrived = threading.Event()
+    durable_api = DurableApi(store, keys, config.base_url, work_arrived.set, config.host_json.task_hub)
+    invoker = Invoker(durable_api.client_binding, index.app_dir)
+    runtime = DurableRuntime(store, index, invoker, config.host_json.max_activities, work_arrived)
     timers = TimerService(index.of_type("timerTrigger"), invoker, store)
 
     async def http_trigger(request: Request) -> Response:
@@ -100,7 +100,7 @@ def build_app(config: HostConfig) -> Starlette:
             return Response(status_code=404)
         if info.trigger_type != "timerTrigger":
             return JSONResponse({"message": f"{info.trigger_type} functions cannot be run this way"}, 400)
-        asyncio.create_task(timers.fire(info, past_due=False, source="admin"))
+        timers.run_now(info)
         return Response(status_code=202)
 
     async def openid_configuration(_request: Request) -> Response:

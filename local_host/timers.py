@@ -39,6 +39,12 @@ class TimerService:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def run_now(self, info: FunctionInfo) -> None:
+        """Fire ``info`` once in the background (the admin API), keeping the task referenced."""
+        task = asyncio.create_task(self.fire(info, past_due=False, source="admin"), name=f"admin:{info.name}")
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
+
     async def fire(
         self, info: FunctionInfo, *, past_due: bool, source: str, status: dict[str, str] | None = None
     ) -> None:

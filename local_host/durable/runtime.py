@@ -33,13 +33,20 @@ REQUEUE_EVERY = timedelta(seconds=30)
 
 
 class DurableRuntime:
-    def __init__(self, store: TaskHubStore, index: FunctionIndex, invoker: Invoker, max_activities: int = 4):
+    def __init__(
+        self,
+        store: TaskHubStore,
+        index: FunctionIndex,
+        invoker: Invoker,
+        max_activities: int = 4,
+        wake: threading.Event | None = None,
+    ):
         self.store = store
         self.index = index
         self.invoker = invoker
         self.max_activities = max(1, max_activities)
         self._stopping = threading.Event()
-        self._wake = threading.Event()
+        self._wake = wake or threading.Event()  # set by whoever queues work for the orchestrator
         self._work: queue.Queue[WorkItem | None] = queue.Queue()
         self._inflight: set[int] = set()
         self._inflight_lock = threading.Lock()
@@ -61,9 +68,6 @@ class DurableRuntime:
         for item in self.store.pending_work():
             queued += self._submit(item)
         return queued
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def stop(self, grace_seconds: float = 10.0) -> list[str]:
         """Stop taking work; wait up to ``grace_seconds`` for running episodes and activities.
