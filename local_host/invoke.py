@@ -59,8 +59,8 @@ class Invoker:
 
     async def call_async(self, info: FunctionInfo, trigger_value: Any, **log_fields: Any) -> Any:
         """From the server loop: await async functions, run sync ones in a worker thread."""
-        kwargs = self.kwargs_for(info, trigger_value)
         with _Invocation(info, log_fields):
+            kwargs = self.kwargs_for(info, trigger_value)
             if _is_async(info):
                 return await info.user_function(**kwargs)
             call = functools.partial(info.user_function, **kwargs)
@@ -68,8 +68,8 @@ class Invoker:
 
     def call_blocking(self, info: FunctionInfo, trigger_value: Any, **log_fields: Any) -> Any:
         """From a worker thread: run sync functions here, async ones on the server loop."""
-        kwargs = self.kwargs_for(info, trigger_value)
         with _Invocation(info, log_fields):
+            kwargs = self.kwargs_for(info, trigger_value)
             if not _is_async(info):
                 return info.user_function(**kwargs)
             if self.loop is None:
