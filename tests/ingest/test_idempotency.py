@@ -85,7 +85,7 @@ def _in_flight_row(scout: Scout, key: str, payload: bytes, age: timedelta) -> st
 def test_a_concurrent_duplicate_is_409_with_retry_after(scout: Scout) -> None:
     key, txn = _key(), new_txn()
     payload = json.dumps([line(txn)]).encode()
-    _in_flight_row(scout, key, payload, age=timedelta(seconds=0))
+    _in_flight_row(scout, key, payload, age=timedelta(seconds=-60))  # in the lease, however slow
     resp = scout.post(payload, idempotency_key=key)
     assert resp.status_code == 409, resp.text
     assert resp.json()["error"]["code"] == "request_in_progress"
