@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .events import EventType, RuntimeStatus
+from .events import EventType, RuntimeStatus, event
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
@@ -357,15 +357,7 @@ class TaskHubStore:
             self._append_history(
                 db,
                 instance_id,
-                [
-                    {
-                        "EventType": int(EventType.EXECUTION_TERMINATED),
-                        "EventId": -1,
-                        "IsPlayed": False,
-                        "Timestamp": now,
-                        "Input": json.dumps(reason),
-                    }
-                ],
+                [event(EventType.EXECUTION_TERMINATED, now, Input=json.dumps(reason))],
             )
             db.execute(
                 "UPDATE instances SET status = ?, output = ?, updated_at = ? WHERE instance_id = ?",
@@ -426,15 +418,7 @@ def _insert_instance(db: sqlite3.Connection, new: NewInstance, execution_id: str
             json.dumps(new_bookkeeping()),
         ),
     )
-    started = {
-        "EventType": int(EventType.EXECUTION_STARTED),
-        "EventId": -1,
-        "IsPlayed": False,
-        "Timestamp": now,
-        "Name": new.name,
-        "Input": new.input,
-        "Version": "",
-    }
+    started = event(EventType.EXECUTION_STARTED, now, Name=new.name, Input=new.input, Version="")
     _insert_inbox(db, new.instance_id, execution_id, started, now)
 
 
@@ -451,15 +435,13 @@ def _reset_for_new_execution(db: sqlite3.Connection, current: Instance, changes:
     db.execute(
         "UPDATE instances SET execution_id = ? WHERE instance_id = ?", (execution_id, current.instance_id)
     )
-    started = {
-        "EventType": int(EventType.EXECUTION_STARTED),
-        "EventId": -1,
-        "IsPlayed": False,
-        "Timestamp": changes.updated_at,
-        "Name": current.name,
-        "Input": changes.continue_as_new_input,
-        "Version": "",
-    }
+    started = event(
+        EventType.EXECUTION_STARTED,
+        changes.updated_at,
+        Name=current.name,
+        Input=changes.continue_as_new_input,
+        Version="",
+    )
     _insert_inbox(db, current.instance_id, execution_id, started, "")
 
 
