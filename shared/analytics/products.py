@@ -112,27 +112,30 @@ def products(ctx: Context) -> ProductsResponse:
     sku_transactions = {
         r["sku"]: r["transactions"] for r in ctx.rows(("sku",), ("transactions",), scope=months)
     }
-    pairs = []
+    scored = []  # (support, confidence, lift, sku_a, sku_b, both): models only for the top few
     for row in ctx.rows(("sku_a", "sku_b"), ("transactions",), scope=months):
         sku_a, sku_b, both = row["sku_a"], row["sku_b"], row["transactions"]
-        if both < MIN_PAIR_TRANSACTIONS:
-            continue
         n_a, n_b = sku_transactions.get(sku_a, 0), sku_transactions.get(sku_b, 0)
-        if not (n_a and n_b and basket_transactions):
-            continue
-        pairs.append(
-            ProductPair(
-                sku_a=sku_a,
-                sku_b=sku_b,
-                product_a=names.get(sku_a, sku_a),
-                product_b=names.get(sku_b, sku_b),
-                transactions=both,
-                support=both / basket_transactions,
-                confidence=both / n_a,
-                lift=both * basket_transactions / (n_a * n_b),
-            )
+        if both >= MIN_PAIR_TRANSACTIONS and n_a and n_b:
+            support = both / basket_transactions
+            lift = both * basket_transactions / (n_a * n_b)
+            scored.append((support, both / n_a, lift, sku_a, sku_b, both))
+    rank = ("support", "confidence", "lift").index(pair_sort)
+    best = sorted(scored, key=lambda t: (-t[rank], t[3], t[4]))[:top]
+    names.update(_names(ctx, {sku for t in best for sku in t[3:5]} - names.keys()))
+    pairs = [
+        ProductPair(
+            sku_a=a,
+            sku_b=b,
+            product_a=names.get(a, a),
+            product_b=names.get(b, b),
+            transactions=both,
+            support=support,
+            confidence=confidence,
+            lift=lift,
         )
-    pairs.sort(key=lambda p: (-getattr(p, pair_sort), p.sku_a, p.sku_b))
+        for support, confidence, lift, a, b, both in best
+    ]
     return ProductsResponse(
         filters=ctx.filters,
         generated_at=ctx.options["generated_at"],
@@ -157,7 +160,7 @@ def products(ctx: Context) -> ProductsResponse:
             ),
             key=lambda c: (c.region, -c.revenue, c.category),
         ),
-        pairs=pairs[:top],
+        pairs=pairs,
         basket_transactions=basket_transactions,
         pairs_from=months.date_from,
         pairs_to=months.date_to,

@@ -155,6 +155,9 @@ def test_products_match_pandas(loaded: Loaded, case: dict[str, Any]) -> None:
     for pair, (_key, expected) in zip(got.pairs, by_support, strict=True):
         assert pair.transactions == expected["transactions"]
         assert close(pair.lift, expected["lift"]) and close(pair.confidence, expected["confidence"])
+    by_lift = sorted(want["pairs"].items(), key=lambda kv: (-kv[1]["lift"], kv[0]))[:5]
+    lifted = answer(loaded, "products", case, top=5, pair_sort="lift")
+    assert [(p.sku_a, p.sku_b) for p in lifted.pairs] == [k for k, _v in by_lift]
 
 
 def test_behavior_matches_pandas(loaded: Loaded, case: dict[str, Any]) -> None:
@@ -200,7 +203,9 @@ def test_stores_list_every_store_in_scope(loaded: Loaded, case: dict[str, Any]) 
     assert revenues == sorted(revenues, reverse=True)
 
 
-@pytest.mark.parametrize("name", ["ragged months", "two categories", "one brand", "region", "silent store only"])
+@pytest.mark.parametrize(
+    "name", ["ragged months", "two categories", "one brand", "region", "silent store only"]
+)
 def test_summaries_and_fact_table_give_the_same_answer(loaded: Loaded, name: str) -> None:
     case = CASES[name]
     for route in ("transactions", "geographic", "products", "behavior", "customers"):
