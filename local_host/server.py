@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -79,7 +80,7 @@ def build_app(config: HostConfig) -> Starlette:
         return to_response(result)
 
     async def host_status(_request: Request) -> Response:
-        return JSONResponse({"state": "Running", "functions": len(index.functions)})
+        return JSONResponse({"state": "Running", "pid": os.getpid(), "functions": len(index.functions)})
 
     async def list_functions(request: Request) -> Response:
         if not keys.is_master(_supplied_key(request)):

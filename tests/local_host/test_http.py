@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -169,6 +170,20 @@ def test_one_host_per_data_dir(shared_host: LocalHost) -> None:
     with pytest.raises(Exception, match="exited with 2"):
         second.start()
     assert "another local host" in second.log_tail()
+
+
+def test_a_host_whose_port_was_taken_moves_to_another(tmp_path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        host = LocalHost(tmp_path / "data", app=TEST_APP)
+        host.port = squatter.getsockname()[1]  # as if another process took the free port meanwhile
+        try:
+            host.start()
+            assert host.port != squatter.getsockname()[1]
+            assert httpx.get(f"{host.base_url}/admin/host/status").json()["pid"] == host.process.pid
+        finally:
+            host.stop()
 
 
 def test_static_web_is_served_when_present(shared_host: LocalHost) -> None:

@@ -56,6 +56,8 @@ class LocalHost:
         self.app = app
         self.env = dict(env or {})
         self.port = port or free_port()
+        self._port_is_ours = port is None  # picked here: another free one may be tried on a clash
+        self._started_before = False
         self.load_sample = load_sample
         self.startup_timeout = startup_timeout
         self.shutdown_grace = shutdown_grace
@@ -92,6 +94,21 @@ class LocalHost:
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> LocalHost:
+        """Start and wait until it answers. On its first start a host whose free port was taken
+        meanwhile by another process moves to a new one; a restart keeps its port (and issuer)."""
+        for _attempt in range(3):
+            try:
+                self._launch()
+            except LocalHostError:
+                if self._started_before or not self._port_is_ours or "already in use" not in self.log_tail(5):
+                    raise
+                self.port = free_port()
+                continue
+            self._started_before = True
+            return self
+        raise LocalHostError(f"no free port found\n{self.log_tail()}")
+
+    def _launch(self) -> None:
         if self.process is not None and self.process.poll() is None:
             raise LocalHostError("host already running")
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -107,18 +124,20 @@ class LocalHost:
             cmd, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self._wait_ready()
-        return self
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise LocalHostError(f"host exited with {self.process.returncode}\n{self.log_tail()}")
+                code = self.process.returncode
+                self._reap()
+                raise LocalHostError(f"host exited with {code}\n{self.log_tail()}")
             try:
-                if httpx.get(f"{self.base_url}/admin/host/status", timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
+                answer = httpx.get(f"{self.base_url}/admin/host/status", timeout=2.0)
+                if answer.status_code == 200 and answer.json().get("pid") == self.process.pid:
+                    return  # this host, not whatever else may hold the port
+            except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(0.1)
         self.kill()
