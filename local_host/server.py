@@ -38,6 +38,7 @@ from .timers import TimerService
 
 log = get_logger("local_host")
 HEALTH_WAIT_SECONDS = 120.0
+RUNNABLE_TRIGGERS = frozenset({"httpTrigger", "timerTrigger", "orchestrationTrigger", "activityTrigger"})
 
 
 @dataclass
@@ -133,6 +134,13 @@ def build_app(config: HostConfig) -> Starlette:
                 "data_dir": str(config.data_dir),
             },
         )
+        unsupported = sorted(
+            f.name for f in index.functions.values() if f.trigger_type not in RUNNABLE_TRIGGERS
+        )
+        if unsupported:
+            log.warning(
+                "these functions have triggers the local host never fires", extra={"functions": unsupported}
+            )
         if config.load_sample:
             threading.Thread(target=_load_sample, args=(config,), name="load-sample", daemon=True).start()
         try:
