@@ -16,10 +16,29 @@ from shared.etl import activities
 bp = df.Blueprint()
 
 ORCHESTRATOR = "etl_orchestrator"
-# Retries back off (1 s, 2 s, 4 s, ... where the host applies a coefficient); a batch whose stage
-# keeps failing still ends ``failed`` through the finalise activity.
-STAGE_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=4)
-FINALISE_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=2000, max_number_of_attempts=6)
+
+
+class BackoffRetry(df.RetryOptions):
+    """``RetryOptions`` plus DTFx's backoff fields, which the Python SDK does not expose but the
+    host reads from the action (Azure's extension and the local host alike)."""
+
+    def __init__(self, first_ms: int, attempts: int, coefficient: float = 2.0, max_ms: int = 30_000) -> None:
+        super().__init__(first_ms, attempts)
+        self.backoff_coefficient = coefficient
+        self.max_retry_interval_ms = max_ms
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **super().to_json(),
+            "backoffCoefficient": self.backoff_coefficient,
+            "maxRetryIntervalInMilliseconds": self.max_retry_interval_ms,
+        }
+
+
+# 1 s, 2 s, 4 s between attempts; a batch whose stage keeps failing still ends ``failed`` through
+# the finalise activity, which itself retries longer.
+STAGE_RETRY = BackoffRetry(first_ms=1000, attempts=4)
+FINALISE_RETRY = BackoffRetry(first_ms=2000, attempts=6)
 
 _ACTIVE = {
     df.OrchestrationRuntimeStatus.Running,

@@ -141,6 +141,7 @@ def test_a_new_batch_starts_with_extract_and_shows_the_stage() -> None:
     name, payload, retry = _next_call(state)
     assert (name, payload) == ("extract_validate_clean_enrich", {"batch_id": BATCH})
     assert retry["maxNumberOfAttempts"] >= 3 and retry["firstRetryIntervalInMilliseconds"] >= 1000
+    assert retry["backoffCoefficient"] == 2.0  # exponential backoff, applied by the host
     assert state["customStatus"] == {"stage": "extract_validate_clean_enrich"}
 
 
