@@ -302,7 +302,9 @@ def _status_json(instance: Instance, *, show_input: bool) -> dict[str, Any]:
 
 
 def _readable(raw: dict[str, Any], with_output: bool) -> dict[str, Any]:
-    out = {**raw, "EventType": EventType(raw["EventType"]).name}
+    # Azure's history JSON names event types in PascalCase ("TaskCompleted")
+    name = EventType(raw["EventType"]).name.title().replace("_", "")
+    out = {**raw, "EventType": name.replace("SubOrchestration", "SubOrchestrationInstance")}
     if not with_output:
         out.pop("Result", None)
     return out

@@ -33,14 +33,14 @@ def test_chain_fan_out_and_retry_complete(shared_host: LocalHost) -> None:
     assert status["output"] == EXPECTED_OUTPUT
     assert status["customStatus"] == {"stage": "fan-out"}
     # fan-out of 10: ten activities scheduled and each run exactly once
-    assert len(_types(status, "TASK_SCHEDULED", "square")) == 10
+    assert len(_types(status, "TaskScheduled", "square")) == 10
     assert all(executions(shared_host.data_dir, f"square {i}") == 1 for i in range(10))
     # the failing activity: two failures, two backoff timers, three attempts, in the history
-    flaky_tasks = [e["EventId"] for e in _types(status, "TASK_SCHEDULED", "flaky")]
-    failed = [e for e in _types(status, "TASK_FAILED") if e["TaskScheduledId"] in flaky_tasks]
+    flaky_tasks = [e["EventId"] for e in _types(status, "TaskScheduled", "flaky")]
+    failed = [e for e in _types(status, "TaskFailed") if e["TaskScheduledId"] in flaky_tasks]
     assert len(flaky_tasks) == 3 and len(failed) == 2
     assert "transient failure" in failed[0]["Reason"]
-    assert len(_types(status, "TIMER_CREATED")) == 2
+    assert len(_types(status, "TimerCreated")) == 2
     assert executions(shared_host.data_dir, "flaky pipe-1") == 3
 
 
@@ -70,10 +70,10 @@ def test_durable_timer_and_sub_orchestration(shared_host: LocalHost) -> None:
     start_orchestration(shared_host, "parent", "parent-1")
     status = wait_final(shared_host, "parent-1")
     assert status["output"] == {"child": "rested"}
-    created = _types(status, "SUB_ORCHESTRATION_CREATED")
+    created = _types(status, "SubOrchestrationInstanceCreated")
     assert created[0]["InstanceId"] == "parent-1:0"
     child = wait_final(shared_host, "parent-1:0")
-    fired = _types(child, "TIMER_FIRED")
+    fired = _types(child, "TimerFired")
     assert len(fired) == 1 and fired[0]["TimerId"] == 0
 
 
@@ -115,7 +115,7 @@ def test_retries_exhausted_fail_the_orchestration(shared_host: LocalHost) -> Non
     status = wait_final(shared_host, "doom-1")
     assert status["runtimeStatus"] == "Failed"
     assert "permanent failure" in str(status["output"])
-    assert len(_types(status, "TASK_SCHEDULED", "always_fails")) == 2  # maxNumberOfAttempts=2
+    assert len(_types(status, "TaskScheduled", "always_fails")) == 2  # maxNumberOfAttempts=2
 
 
 def test_purge_and_not_found(shared_host: LocalHost) -> None:

@@ -31,7 +31,7 @@ def test_killed_host_resumes_the_same_instance_without_rerunning_completed_activ
     assert executions(host.data_dir, "slow-end 3") == 1
     # the history holds each completion once
     completed_ids = [
-        e["TaskScheduledId"] for e in status["historyEvents"] if e["EventType"] == "TASK_COMPLETED"
+        e["TaskScheduledId"] for e in status["historyEvents"] if e["EventType"] == "TaskCompleted"
     ]
     assert len(completed_ids) == len(set(completed_ids))
 
