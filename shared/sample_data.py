@@ -73,7 +73,7 @@ VENDORS: tuple[tuple[str, str], ...] = (
     ("suki-systems", "Suki Systems"),
     ("palengke-tech", "Palengke Tech"),
 )
-STORE_FORMATS = (("Sari-Sari", 0.6), ("Grocery", 1.6), ("Convenience", 1.0))
+STORE_FORMATS = ("Sari-Sari", "Grocery", "Convenience")
 
 # category -> (price range PHP, brands, product kinds, vendor's own category name)
 CATALOG: dict[str, tuple[tuple[float, float], tuple[str, ...], tuple[str, ...], str]] = {
@@ -182,7 +182,7 @@ def generate_dimensions(seed: int, n_stores: int = 50, n_products: int = 300) ->
             "store_id": [f"{code}-{i + 1:03d}" for i, code in enumerate(region_codes)],
             "vendor_id": [VENDORS[i % len(VENDORS)][0] for i in range(n_stores)],
             "name": [
-                f"{p[2]} {STORE_FORMATS[f][0]} #{i + 1}"
+                f"{p[2]} {STORE_FORMATS[f]} #{i + 1}"
                 for i, (p, f) in enumerate(zip(places, fmt, strict=True))
             ],
             "region": [p[0] for p in places],
