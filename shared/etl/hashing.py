@@ -4,9 +4,11 @@
 million strings here), so text is hashed straight from the Arrow buffers with a polynomial
 hash in numpy, then every column is folded in with a splitmix64 finaliser. The digest
 depends only on the values (and column order), never on the batch, so a re-sent line hashes
-the same. It identifies content; it is not a cryptographic commitment.
+the same. Each value gets one 64-bit hash and the row two independent 64-bit folds of them, so
+two rows collide only if a value pair does (odds ~2^-64). It identifies content; it is not a
+cryptographic commitment.
 
-Each distinct text value is hashed once (Arrow dictionary encoding), in slices of ``_SLICE``
+Each distinct text value is hashed once (Arrow ``unique`` + ``index_in``), in slices of ``_SLICE``
 values: fresh large allocations cost more than the arithmetic on this kind of host (page
 faults), and small temporaries are reused.
 """
