@@ -128,3 +128,15 @@ def test_mapping_onto_a_column_the_file_already_has_is_refused():
 def test_invalid_profile_definitions_are_refused(changes):
     with pytest.raises(ValidationError):
         _profile(**changes)
+
+
+def test_profile_zone_for_timestamps_without_an_offset(ctx):
+    raw = b"transaction_id,line_number,store_id,timestamp,sku,quantity,unit_price\n"
+    raw += b"T1,1,S-001,2026-03-15T18:00:00,SKU-1,1,2\nT2,1,S-001,2026-03-15T18:00:00+08:00,SKU-1,1,2\n"
+    profile = MappingProfile(name="tokyo-till", columns={}, timezone="Asia/Tokyo")
+    typed, rejects = validate(parse(raw, "csv", profile).frame, ctx)
+    assert rejects.empty
+    assert typed["timestamp"].tolist() == [
+        pd.Timestamp("2026-03-15T09:00:00Z"),  # 18:00 in Tokyo (+9), not in the store's Manila (+8)
+        pd.Timestamp("2026-03-15T10:00:00Z"),  # an explicit offset wins
+    ]
