@@ -130,6 +130,16 @@ def pipeline(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def stress(context: df.DurableOrchestrationContext):
+    """24 short activities fanned out, then 8 chained: many moments to be killed at."""
+    squares = yield context.task_all([context.call_activity("slow_square", i) for i in range(24)])
+    total = 0
+    for value in squares[:8]:
+        total = yield context.call_activity("add_to", [total, value])
+    return total
+
+
+@app.orchestration_trigger(context_name="context")
 def mirror(context: df.DurableOrchestrationContext):
     return context.get_input()
 
@@ -221,6 +231,20 @@ def slow(value: int) -> int:
         time.sleep(0.05)
     record(f"slow-end {value}")
     return value * 10
+
+
+@app.activity_trigger(input_name="value")
+def slow_square(value: int) -> int:
+    time.sleep(0.15)
+    record(f"slow_square {value}")
+    return value * value
+
+
+@app.activity_trigger(input_name="pair")
+def add_to(pair: list[int]) -> int:
+    time.sleep(0.05)
+    record(f"add_to {pair}")
+    return pair[0] + pair[1]
 
 
 @app.activity_trigger(input_name="key")

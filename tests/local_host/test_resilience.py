@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import random
 import time
+from pathlib import Path
 
+from local_host.durable.store import TaskHubStore
 from tests.local_host.conftest import TEST_APP, executions, start_orchestration, wait_final, wait_for
 
 
@@ -34,6 +38,41 @@ def test_killed_host_resumes_the_same_instance_without_rerunning_completed_activ
         e["TaskScheduledId"] for e in status["historyEvents"] if e["EventType"] == "TaskCompleted"
     ]
     assert len(completed_ids) == len(set(completed_ids))
+
+
+def _recorded_completions(data_dir: Path, instance_id: str) -> set[str]:
+    """Activities (name + input) whose completion the dead host had persisted, read from its store."""
+    store = TaskHubStore(data_dir / "durable.db")
+    try:
+        events = store.history(instance_id) + [i.event for i in store.ready_inbox(instance_id, "9999")]
+    finally:
+        store.close()
+    scheduled = {e["EventId"]: f"{e['Name']} {json.loads(e['Input'])}" for e in events if e["EventType"] == 4}
+    return {scheduled[e["TaskScheduledId"]] for e in events if e["EventType"] == 5}
+
+
+def _runs(data_dir: Path, line: str) -> int:
+    return (data_dir / "executions.log").read_text().splitlines().count(line)
+
+
+def test_repeated_kills_never_rerun_a_recorded_activity(local_host_factory) -> None:
+    """Four kill -9 at random moments (seeded): after each, whatever the store had recorded as
+    completed must never run again; the rest may (at-least-once); the result is exact."""
+    rng = random.Random(20261123)
+    host = local_host_factory(app=TEST_APP)
+    start_orchestration(host, "stress", "stress-1")
+    frozen: dict[str, int] = {}
+    for _ in range(4):
+        time.sleep(rng.uniform(0.3, 1.2))
+        host.kill()
+        for done in _recorded_completions(host.data_dir, "stress-1"):
+            frozen.setdefault(done, _runs(host.data_dir, done))
+        host.start()
+    status = wait_final(host, "stress-1", timeout=60)
+    assert status["runtimeStatus"] == "Completed" and status["output"] == sum(i * i for i in range(8))
+    assert frozen, "no activity had completed before the kills; the test proves nothing"
+    for done, count in frozen.items():
+        assert _runs(host.data_dir, done) == count, done
 
 
 def test_sigterm_stops_cleanly_and_work_left_queued_runs_after_restart(local_host_factory) -> None:
