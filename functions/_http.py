@@ -9,6 +9,7 @@ A trigger function stays a few lines::
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -139,11 +140,16 @@ async def handle_async(
     *,
     roles: frozenset[str] | None,
 ) -> func.HttpResponse:
-    """:func:`handle` for triggers that await (those with a durable client binding)."""
+    """:func:`handle` for triggers that await (those with a durable client binding).
+
+    The token is checked on a worker thread: validating it may fetch the issuer's signing keys
+    over HTTP, and on the local host that is this very server's event loop.
+    """
     if req.method.upper() == "OPTIONS":
         return _finish(preflight(req), req)
     try:
-        return _finish(_shape(await fn(_authorize(req, roles))), req)
+        principal = await asyncio.to_thread(_authorize, req, roles)
+        return _finish(_shape(await fn(principal)), req)
     except ApiError as err:
         return _finish(error_response(err), req)
     except Exception as exc:  # noqa: BLE001

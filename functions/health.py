@@ -24,7 +24,7 @@ async def health(req: func.HttpRequest, client: df.DurableOrchestrationClient) -
 
     async def durable() -> dict:
         await client.get_status("scout-health-probe")
-        return {"task_hub": client.task_hub_name}
+        return {}
 
     async def respond(_principal: object) -> func.HttpResponse:
         status, body = await run_checks({"sql": sql, "blob": blob, "durable": durable})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import azure.durable_functions as df
 import azure.functions as func
 
-from functions._http import _authorize, handle, handle_async, json_response
+from functions._http import handle, handle_async, json_response
 from functions.etl import start_if_missing
 from shared import ingest
 from shared.auth.principal import ROLE_ADMIN, ROLE_INGEST, Principal
@@ -31,17 +31,15 @@ async def _accept(
         params=dict(req.params),
     )
 
-    async def run(_: Principal | None) -> func.HttpResponse:
-        # Authorised off the event loop: validating a token may fetch the JWKS over HTTP, and on
-        # the local host that is this very server (handle_async would authorise on the loop).
-        principal = _who(await ingest.off_loop(_authorize, req, WRITERS))
+    async def run(caller: Principal | None) -> func.HttpResponse:
+        principal = _who(caller)
         engine = await ingest.off_loop(ensure_schema)
         answer = await ingest.accept(
             engine, principal, request, lambda batch_id, fresh: start_if_missing(client, batch_id, fresh)
         )
         return json_response(answer.body, answer.status, answer.headers)
 
-    return await handle_async(req, run, roles=None)
+    return await handle_async(req, run, roles=WRITERS)
 
 
 @bp.route(route="ingest/transactions", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
