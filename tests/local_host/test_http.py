@@ -200,10 +200,27 @@ def test_real_app_serves_health_and_dashboard(local_host_factory) -> None:
         health = client.get("/api/health")
         index = client.get("/")
     body = health.json()
-    assert set(body["dependencies"]) >= {"sql", "blob", "durable"}
-    assert body["dependencies"]["sql"]["status"] == "ok" and body["dependencies"]["blob"]["status"] == "ok"
-    assert health.status_code == (200 if body["status"] == "ok" else 503)
+    assert health.status_code == 200, body
+    assert body["status"] == "ok" and body["version"]
+    assert {name: dep["status"] for name, dep in body["dependencies"].items()} == {
+        "sql": "ok",
+        "blob": "ok",
+        "durable": "ok",
+    }
     if (REPO_ROOT / "static_web" / "index.html").is_file():
         assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
     else:
         assert index.status_code == 404
+
+
+def test_real_app_health_is_503_naming_the_dependency_that_is_down(local_host_factory) -> None:
+    """SQL pointed at a port where nothing listens: health answers 503 and says which check failed."""
+    host = local_host_factory(env={"SCOUT_SQL_URL": "postgresql+psycopg://scout@127.0.0.1:9/scout?connect_timeout=2"})
+    with host.client() as client:
+        health = client.get("/api/health")
+    body = health.json()
+    assert health.status_code == 503
+    assert body["status"] == "degraded"
+    assert body["dependencies"]["sql"]["status"] == "error" and body["dependencies"]["sql"]["error"]
+    assert body["dependencies"]["blob"]["status"] == "ok"
+    assert body["dependencies"]["durable"]["status"] == "ok"
