@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
+import json
 import os
 import threading
 import time
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from shared.telemetry import get_logger
 
@@ -172,17 +173,40 @@ def build_app(config: HostConfig) -> Starlette:
 
 
 class StaticSite:
-    """``static_web/`` at ``/`` (index.html for directories); a plain 404 while the folder is missing."""
+    """``static_web/`` at ``/`` (index.html for directories); a plain 404 while the folder is missing.
+
+    Responses carry the site's ``globalHeaders`` from ``staticwebapp.config.json``, as Static Web
+    Apps sends them, less what only makes sense over HTTPS (HSTS, upgrade-insecure-requests).
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.files = StaticFiles(directory=directory, html=True, check_dir=False)
+        self.headers = _site_headers(directory / "staticwebapp.config.json")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self.directory.is_dir():
             await Response(status_code=404)(scope, receive, send)
             return
-        await self.files(scope, receive, send)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.headers]
+            await send(message)
+
+        await self.files(scope, receive, send_with_headers)
+
+
+def _site_headers(config_file: Path) -> list[tuple[bytes, bytes]]:
+    if not config_file.is_file():
+        return []
+    headers = json.loads(config_file.read_text()).get("globalHeaders", {})
+    headers.pop("Strict-Transport-Security", None)
+    if "Content-Security-Policy" in headers:
+        directives = [d.strip() for d in headers["Content-Security-Policy"].split(";")]
+        kept = [d for d in directives if d and d != "upgrade-insecure-requests"]
+        headers["Content-Security-Policy"] = "; ".join(kept)
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
 
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

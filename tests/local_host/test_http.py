@@ -209,6 +209,10 @@ def test_real_app_serves_health_and_dashboard(local_host_factory) -> None:
     }
     if (REPO_ROOT / "static_web" / "index.html").is_file():
         assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
+        # the site's globalHeaders from staticwebapp.config.json, as Static Web Apps sends them
+        assert index.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in index.headers["content-security-policy"]
+        assert "upgrade-insecure-requests" not in index.headers["content-security-policy"]
     else:
         assert index.status_code == 404
 
