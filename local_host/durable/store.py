@@ -456,4 +456,4 @@ def _insert_inbox(
 
 def _delete_instance(db: sqlite3.Connection, instance_id: str) -> None:
     for table in ("instances", "history", "inbox", "work"):
-        db.execute(f"DELETE FROM {table} WHERE instance_id = ?", (instance_id,))  # noqa: S608 - fixed names
+        db.execute(f"DELETE FROM {table} WHERE instance_id = ?", (instance_id,))  # noqa: S608  # nosec B608 - fixed table names

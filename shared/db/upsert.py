@@ -97,7 +97,7 @@ def _merge(
     sql = f"MERGE INTO {target} WITH (HOLDLOCK) AS target USING (VALUES {values}) AS source ({names})"
     sql += f" ON {match}"
     if updates:
-        sql += " WHEN MATCHED THEN UPDATE SET " + ", ".join(
+        sql += " WHEN MATCHED THEN UPDATE SET " + ", ".join(  # nosec B608 - quoted column names, bound values
             f"target.{quote(c)} = source.{quote(c)}" for c in updates
         )
     sql += f" WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({sources});"  # noqa: S608
