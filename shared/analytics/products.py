@@ -113,7 +113,10 @@ def products(ctx: Context) -> ProductsResponse:
         r["sku"]: r["transactions"] for r in ctx.rows(("sku",), ("transactions",), scope=months)
     }
     scored = []  # (support, confidence, lift, sku_a, sku_b, both): models only for the top few
-    for row in ctx.rows(("sku_a", "sku_b"), ("transactions",), scope=months):
+    # A SKU has one category and brand, so every basket holding two SKUs that pass the category/brand
+    # filters holds two matching lines: pairs are read unfiltered, then kept among those SKUs.
+    any_product = replace(months, categories=None, brands=None)
+    for row in ctx.rows(("sku_a", "sku_b"), ("transactions",), scope=any_product):
         sku_a, sku_b, both = row["sku_a"], row["sku_b"], row["transactions"]
         n_a, n_b = sku_transactions.get(sku_a, 0), sku_transactions.get(sku_b, 0)
         if both >= MIN_PAIR_TRANSACTIONS and n_a and n_b:

@@ -86,9 +86,11 @@ def lines(
     active = stores.iloc[: len(stores) - silent_stores]
     pool = max(5, int(transactions_per_store_day * 4))  # each store's regular customers
     n_customers = len(active) * pool
-    cust_age = rng.integers(0, len(AGE_BANDS), n_customers)
-    cust_gender = rng.integers(0, len(GENDERS), n_customers)
-    cust_tier = rng.integers(0, len(TIERS), n_customers)
+    # a customer's profile follows from their number, so every chunk of a large load agrees on it
+    numbers = np.arange(n_customers)
+    cust_age = numbers % len(AGE_BANDS)
+    cust_gender = (numbers // len(AGE_BANDS)) % len(GENDERS)
+    cust_tier = (numbers // (len(AGE_BANDS) * len(GENDERS))) % len(TIERS)
 
     store_day = rng.poisson(transactions_per_store_day, (len(active), days))
     n_tx = int(store_day.sum())
