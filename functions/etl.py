@@ -6,7 +6,6 @@ The orchestrator only yields: every SQL and blob touch is in an activity
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import azure.durable_functions as df
@@ -35,9 +34,10 @@ class BackoffRetry(df.RetryOptions):
         }
 
 
-# 1 s, 2 s, 4 s between attempts; a batch whose stage keeps failing still ends ``failed`` through
-# the finalise activity, which itself retries longer.
-STAGE_RETRY = BackoffRetry(first_ms=1000, attempts=4)
+# 1, 2, 4, 8, 16 s between attempts (half a minute rides out a restarting host or a busy
+# database); a batch whose stage keeps failing still ends ``failed`` through the finalise
+# activity, which itself retries longer.
+STAGE_RETRY = BackoffRetry(first_ms=1000, attempts=6)
 FINALISE_RETRY = BackoffRetry(first_ms=2000, attempts=6)
 
 _ACTIVE = {
@@ -50,10 +50,7 @@ _ACTIVE = {
 
 @bp.orchestration_trigger(context_name="context")
 def etl_orchestrator(context: df.DurableOrchestrationContext) -> Any:
-    given = context.get_input()
-    if isinstance(given, str):  # the SDK's client JSON-encodes the input twice; Azure unwraps one layer
-        given = json.loads(given)
-    batch_id = given["batch_id"]
+    batch_id = context.get_input()["batch_id"]
     outcome: dict[str, Any] = {"batch_id": batch_id, "error": None}
     try:
         context.set_custom_status({"stage": "extract_validate_clean_enrich"})
