@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select, union_all
 
 from shared.analytics.calendar import month_end, split_by_months
 from shared.analytics.sources import Scope, Source, SummarySource, fact_source
@@ -127,12 +127,12 @@ def plan(question: Question) -> list[Piece]:
     return pieces
 
 
-def _combine(name: str, a: Any, b: Any) -> Any:
+def _rollup(name: str, column: Any) -> Any:
     if name == "last_date":
-        return max(a, b)
+        return func.max(column)
     if name == "first_date":
-        return min(a, b)
-    return a + b
+        return func.min(column)
+    return func.sum(column)
 
 
 def _value(name: str, raw: Any) -> Any:
@@ -143,24 +143,28 @@ def _value(name: str, raw: Any) -> Any:
     return int(raw) if name in INTEGER_MEASURES else float(raw)
 
 
+def query_for(question: Question) -> Any:
+    """One SELECT: each piece grouped on its own table, the pieces added up in SQL."""
+    pieces = [p.source.grouped(question.dims, question.measures, p.scope) for p in plan(question)]
+    if len(pieces) == 1:
+        return pieces[0]
+    union = union_all(*pieces).subquery("pieces")
+    columns = [union.c[d] for d in question.dims]
+    measures = [_rollup(m, union.c[m]).label(m) for m in question.measures]
+    return select(*columns, *measures).group_by(*columns) if columns else select(*measures)
+
+
 def ask(conn: Connection, question: Question) -> list[dict[str, Any]]:
     """Rows of ``question.dims`` + ``question.measures``; groups with no lines are absent."""
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for piece in plan(question):
-        query = piece.source.grouped(question.dims, question.measures, piece.scope)
-        for row in conn.execute(query):
-            values = row._mapping
-            if not any(values[m] for m in question.measures):
-                continue  # a total over no lines
-            key = tuple(values[d] for d in question.dims)
-            measures = {m: _value(m, values[m]) for m in question.measures}
-            found = merged.get(key)
-            if found is None:
-                merged[key] = {**dict(zip(question.dims, key, strict=True)), **measures}
-            else:
-                for m in question.measures:
-                    found[m] = _combine(m, found[m], measures[m])
-    return list(merged.values())
+    rows = []
+    for row in conn.execute(query_for(question)):
+        values = row._mapping
+        if not any(values[m] for m in question.measures):
+            continue  # a total over no lines
+        rows.append(
+            {**{d: values[d] for d in question.dims}, **{m: _value(m, values[m]) for m in question.measures}}
+        )
+    return rows
 
 
 def total(conn: Connection, question: Question) -> dict[str, Any]:
