@@ -15,7 +15,7 @@ import ipaddress
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -173,22 +173,11 @@ class DurableApi:
     async def query(self, request: Request) -> Response:
         q = request.query_params
         try:
-            created_from, created_to = (
-                _time_filter(q.get("createdTimeFrom")),
-                _time_filter(q.get("createdTimeTo")),
-            )
+            filters = _instance_filters(q)
         except ValueError:
             return _bad_request("createdTimeFrom/createdTimeTo must be ISO 8601 times")
-        statuses = [s.strip() for s in q.get("runtimeStatus", "").split(",") if s.strip()]
         top = int(q["top"]) if q.get("top", "").isdigit() else None
-        found = await asyncio.to_thread(
-            self.store.query,
-            created_from=created_from,
-            created_to=created_to,
-            statuses=statuses or None,
-            prefix=q.get("instanceIdPrefix"),
-            limit=top,
-        )
+        found = await asyncio.to_thread(self.store.query, **filters, limit=top)
         show_input = q.get("showInput", "false").lower() == "true"
         return JSONResponse([_status_json(i, show_input=show_input) for i in found])
 
@@ -201,10 +190,9 @@ class DurableApi:
         now = format_time(utcnow())
         raised = event(EventType.EVENT_RAISED, now, Name=request.path_params["event_name"], Input=body)
         found = await asyncio.to_thread(self.store.add_event, instance_id, raised, now)
-        if found is None:
-            return JSONResponse({"message": f"No instance with ID '{instance_id}' found."}, status_code=404)
-        if found.is_final:
-            return JSONResponse({"message": f"Instance {instance_id} is {found.status}."}, status_code=410)
+        refused = _not_live(instance_id, found)
+        if refused is not None:
+            return refused
         self.wake()
         return Response(status_code=202)
 
@@ -212,10 +200,9 @@ class DurableApi:
         instance_id = request.path_params["instance_id"]
         reason = request.query_params.get("reason", "")
         found = await asyncio.to_thread(self.store.terminate, instance_id, reason, format_time(utcnow()))
-        if found is None:
-            return JSONResponse({"message": f"No instance with ID '{instance_id}' found."}, status_code=404)
-        if found.is_final:
-            return JSONResponse({"message": f"Instance {instance_id} is {found.status}."}, status_code=410)
+        refused = _not_live(instance_id, found)
+        if refused is not None:
+            return refused
         return Response(status_code=202)
 
     async def purge_one(self, request: Request) -> Response:
@@ -223,22 +210,11 @@ class DurableApi:
         return _purged(deleted)
 
     async def purge_many(self, request: Request) -> Response:
-        q = request.query_params
         try:
-            created_from, created_to = (
-                _time_filter(q.get("createdTimeFrom")),
-                _time_filter(q.get("createdTimeTo")),
-            )
+            filters = _instance_filters(request.query_params)
         except ValueError:
             return _bad_request("createdTimeFrom/createdTimeTo must be ISO 8601 times")
-        statuses = [s.strip() for s in q.get("runtimeStatus", "").split(",") if s.strip()]
-        found = await asyncio.to_thread(
-            self.store.query,
-            created_from=created_from,
-            created_to=created_to,
-            statuses=statuses or None,
-            prefix=q.get("instanceIdPrefix"),
-        )
+        found = await asyncio.to_thread(self.store.query, **filters)
         return _purged(await asyncio.to_thread(self.store.purge, [i.instance_id for i in found]))
 
     async def unsupported(self, request: Request) -> Response:
@@ -267,6 +243,26 @@ def _input_json(raw: bytes) -> str | None:
 def _time_filter(value: str | None) -> str | None:
     """Query times in the stored fixed-width form, so they compare correctly as text."""
     return format_time(parse_time(value)) if value else None
+
+
+def _instance_filters(q: Mapping[str, str]) -> dict[str, Any]:
+    """The instance filters shared by query and purge, as ``store.query`` keywords."""
+    statuses = [s.strip() for s in q.get("runtimeStatus", "").split(",") if s.strip()]
+    return {
+        "created_from": _time_filter(q.get("createdTimeFrom")),
+        "created_to": _time_filter(q.get("createdTimeTo")),
+        "statuses": statuses or None,
+        "prefix": q.get("instanceIdPrefix"),
+    }
+
+
+def _not_live(instance_id: str, found: Instance | None) -> Response | None:
+    """404 for an unknown instance, 410 for a finished one; None when it still runs."""
+    if found is None:
+        return JSONResponse({"message": f"No instance with ID '{instance_id}' found."}, status_code=404)
+    if found.is_final:
+        return JSONResponse({"message": f"Instance {instance_id} is {found.status}."}, status_code=410)
+    return None
 
 
 def _purged(deleted: int) -> Response:
