@@ -114,6 +114,18 @@ def check_prefix(prefix: str) -> str:
     return prefix
 
 
+def _containers_under(prefix: str) -> Iterator[tuple[str, str]]:
+    """(container, the part of ``prefix`` inside it) for each container, in name order, that
+    holds names starting with ``prefix``."""
+    check_prefix(prefix)
+    for container in sorted(CONTAINERS):
+        top = container + "/"
+        if prefix.startswith(top):
+            yield container, prefix[len(top) :]
+        elif top.startswith(prefix):
+            yield container, ""
+
+
 # --- folder ------------------------------------------------------------------------------
 class FolderBlobStore:
     """Blobs as files under ``root/<container>/<path>``.
@@ -184,14 +196,9 @@ class FolderBlobStore:
             path.unlink()
 
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
-        check_prefix(prefix)
-        for container in sorted(CONTAINERS):
-            top = container + "/"
-            if not (top.startswith(prefix) or prefix.startswith(top)):
-                continue
+        for container, inner in _containers_under(prefix):
             # Walk only the deepest folder the prefix names; filter the rest by name.
-            folder = top + prefix[len(top) :].rpartition("/")[0] if prefix.startswith(top) else top
-            yield from self._walk(self.root / folder, prefix)
+            yield from self._walk(self.root / container / inner.rpartition("/")[0], prefix)
 
     def _walk(self, folder: Path, prefix: str) -> Iterator[BlobInfo]:
         try:
@@ -311,16 +318,11 @@ class AzureBlobStore:
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
         from azure.core.exceptions import ResourceNotFoundError
 
-        check_prefix(prefix)
-        for container in sorted(CONTAINERS):
-            top = container + "/"
-            if not (top.startswith(prefix) or prefix.startswith(top)):
-                continue
-            inner = prefix[len(top) :] if prefix.startswith(top) else ""
+        for container, inner in _containers_under(prefix):
             client = self._service.get_container_client(container)
             try:
                 for item in client.list_blobs(name_starts_with=inner or None):
-                    yield BlobInfo(top + item.name, item.size, item.last_modified.astimezone(UTC))
+                    yield BlobInfo(f"{container}/{item.name}", item.size, item.last_modified.astimezone(UTC))
             except ResourceNotFoundError:
                 continue
 
