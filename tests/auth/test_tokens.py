@@ -15,23 +15,10 @@ from shared.auth.principal import ROLE_ADMIN, ROLE_INGEST, ROLE_READ
 from shared.auth.tokens import JwksCache, TokenPolicy, TokenValidator
 from shared.config import get_settings
 from shared.errors import ApiError
-from tests.support.tokens import auth_header, bad_tokens, claims_for, token_for
+from tests.support.tokens import ATTACKS, auth_header, bad_tokens, claims_for, token_for
 
 INGEST = frozenset({ROLE_INGEST})
 READ = frozenset({ROLE_READ})
-ATTACKS = [
-    "alg_none",
-    "hs256_with_public_key",
-    "unknown_kid",
-    "forged_with_known_kid",
-    "wrong_iss",
-    "wrong_aud",
-    "foreign_tid",
-    "expired",
-    "nbf_in_future",
-    "missing_tid",
-    "garbage",
-]
 
 
 def _refused(headers: dict[str, str], roles: frozenset[str] = INGEST) -> ApiError:
