@@ -24,6 +24,21 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from shared.auth import dev_issuer
 from shared.config import Settings
 
+# every attack ``bad_tokens`` builds, in the order tests report them
+ATTACKS = (
+    "alg_none",
+    "hs256_with_public_key",
+    "unknown_kid",
+    "forged_with_known_kid",
+    "wrong_iss",
+    "wrong_aud",
+    "foreign_tid",
+    "expired",
+    "nbf_in_future",
+    "missing_tid",
+    "garbage",
+)
+
 
 class HostLike(Protocol):
     """What tokens need from ``tests.support.host.LocalHost``."""
