@@ -159,11 +159,24 @@ def mint_token(
     subject = subject or str(uuid.uuid4())
     if vendor is not None or regions is not None:
         _record_mappings(subject, vendor, regions, sql_url)
-    settings = get_settings()
+    claims = token_claims(roles, subject, issuer=issuer, audience=audience, lifetime=lifetime)
+    claims.update(extra_claims or {})
+    return sign(claims, data_dir)
+
+
+def token_claims(
+    roles: str | Iterable[str],
+    subject: str,
+    *,
+    issuer: str | None = None,
+    audience: str | None = None,
+    lifetime: int = 3600,
+) -> dict[str, Any]:
+    """The claims of a valid development token for ``subject``, issued now."""
     now = int(time.time())
-    claims: dict[str, Any] = {
+    return {
         "iss": issuer or issuer_url(),
-        "aud": audience or settings.auth_audience.split(",")[0].strip(),
+        "aud": audience or get_settings().auth_audience.split(",")[0].strip(),
         "tid": DEV_TENANT_ID,
         "oid": subject,
         "sub": subject,
@@ -174,8 +187,6 @@ def mint_token(
         "exp": now + lifetime,
         "ver": "2.0",
     }
-    claims.update(extra_claims or {})
-    return sign(claims, data_dir)
 
 
 def cli_token(argv: Sequence[str]) -> int:

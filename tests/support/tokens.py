@@ -101,19 +101,9 @@ def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
 
 def claims_for(host: HostLike, roles: Sequence[str], subject: str | None = None) -> dict[str, Any]:
     """The claims a valid token for ``host`` carries (attack tokens start from these)."""
-    now = int(time.time())
-    subject = subject or str(uuid.uuid4())
-    return {
-        "iss": issuer_for(host),
-        "aud": audience_for(host),
-        "tid": dev_issuer.DEV_TENANT_ID,
-        "oid": subject,
-        "sub": subject,
-        "roles": list(roles),
-        "iat": now,
-        "nbf": now,
-        "exp": now + 3600,
-    }
+    return dev_issuer.token_claims(
+        roles, subject or str(uuid.uuid4()), issuer=issuer_for(host), audience=audience_for(host)
+    )
 
 
 @lru_cache(maxsize=1)
