@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from shared import ratelimit
 from shared.auth import dev_issuer, tokens
 from shared.config import get_settings
 from shared.db.engine import dispose_engines, ensure_schema
+from tests.support.threaded_server import serving
 
 
 @dataclass
@@ -58,12 +58,9 @@ def jwks_server() -> Iterator[JwksServer]:
     handler = type("Handler", (_Handler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/dev-issuer/keys"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(server) as port:
+        state.url = f"http://127.0.0.1:{port}/dev-issuer/keys"
+        yield state
 
 
 @dataclass

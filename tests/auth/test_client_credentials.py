@@ -10,7 +10,6 @@ import datetime as dt
 import ipaddress
 import json
 import ssl
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from shared.auth.client_credentials import ClientConfig, ClientCredentials, ClientCredentialsError
+from tests.support.threaded_server import serving
 
 TENANT = "33333333-3333-4333-8333-333333333333"
 CLIENT_ID = "edge-client-0001"
@@ -141,12 +141,9 @@ def token_server(tls: Path, client_cert: Path) -> Iterator[TokenServer]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tls / "server.crt", tls / "server.key")
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    state.url = f"https://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(server) as port:
+        state.url = f"https://127.0.0.1:{port}"
+        yield state
 
 
 def _http(tls: Path | None) -> requests.Session:
