@@ -213,14 +213,8 @@ def test_event_before_deadline_cancels_the_timer(hub) -> None:
     )
     runtime.run_ready_episodes(format_time(clock + timedelta(seconds=1)))
     assert store.next_visible_at() > format_time(clock + timedelta(seconds=29))  # the deadline timer
-    raised = {
-        "EventType": 15,
-        "EventId": -1,
-        "IsPlayed": False,
-        "Timestamp": format_time(clock),
-        "Name": "decision",
-    }
-    store.add_event("wait-1", {**raised, "Input": '"approved"'}, format_time(clock + timedelta(seconds=2)))
+    raised = _event(15, Timestamp=format_time(clock), Name="decision", Input='"approved"')
+    store.add_event("wait-1", raised, format_time(clock + timedelta(seconds=2)))
     runtime.run_ready_episodes(format_time(clock + timedelta(seconds=2)))
     instance = store.instance("wait-1")
     assert instance.status == "Completed" and json.loads(instance.output) == "approved"
