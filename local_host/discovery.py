@@ -41,9 +41,6 @@ class FunctionInfo:
     def trigger_type(self) -> str:
         return str(self.trigger["type"])
 
-    def bindings_of(self, kind: str) -> list[dict[str, Any]]:
-        return [b for b in self.bindings if b["type"] == kind]
-
 
 @dataclass
 class HttpRoute:

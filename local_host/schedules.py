@@ -23,11 +23,6 @@ class Schedule:
             return moment + self.interval
         return croniter(self.expression, moment, second_at_beginning=True).get_next(datetime)
 
-    def previous_before(self, moment: datetime) -> datetime:
-        if self.interval is not None:
-            return moment - self.interval
-        return croniter(self.expression, moment, second_at_beginning=True).get_prev(datetime)
-
 
 def parse_schedule(raw: str) -> Schedule:
     text = raw.strip()
