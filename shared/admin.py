@@ -29,7 +29,6 @@ from shared.errors import ApiError, not_found
 from shared.etl.mapping import MappingProfile
 from shared.schema import ProductIn, StoreIn
 
-NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
 _NAMED_MAX = 50
 M = TypeVar("M", bound=BaseModel)
 
