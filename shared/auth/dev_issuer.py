@@ -11,7 +11,6 @@ import argparse
 import base64
 import hashlib
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from shared.auth import directory
+from shared.auth.key_files import create_once
 from shared.config import get_settings
 from shared.db.engine import ensure_schema
 
@@ -42,33 +42,14 @@ def key_dir(data_dir: Path | None = None) -> Path:
     return (data_dir or get_settings().data_dir) / "dev-issuer"
 
 
-def _create_key_file(path: Path) -> None:
-    """Write a new key next to ``path`` and link it into place: concurrent creators agree on one key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-
-
 @lru_cache(maxsize=8)
 def _load_key(path: Path) -> rsa.RSAPrivateKey:
     if not path.exists():
-        _create_key_file(path)
+        new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = new_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        create_once(path, pem)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"{path} does not hold an RSA private key")

@@ -9,14 +9,13 @@ cannot be recovered without the secret.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import uuid
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from shared.auth.key_files import create_once
 from shared.config import get_settings
 
 KEY_HEX_CHARS = 32
@@ -65,20 +64,7 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
 def _dev_key(data_dir: Path) -> bytes:
     path = data_dir / "keys" / DEV_KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-        tmp = path.with_name(f".{DEV_KEY_FILE}.{uuid.uuid4().hex}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, secrets.token_hex(32).encode())
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # first writer wins; the others read its key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        create_once(path, secrets.token_hex(32).encode())
     return path.read_bytes().strip()
 
 
