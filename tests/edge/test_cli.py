@@ -36,11 +36,14 @@ def edge_env(server: FlakyIngestServer, tmp_path: Path, **extra: str) -> dict[st
     }
 
 
-def edge(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def edge(
+    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "edge_sync_client", *args],
         cwd=REPO_ROOT,
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -104,15 +107,7 @@ def test_capture_push_status_from_the_command_line(flaky_server: FlakyIngestServ
 def test_ndjson_from_stdin(flaky_server: FlakyIngestServer, tmp_path: Path) -> None:
     env = edge_env(flaky_server, tmp_path)
     body = "\n".join(json.dumps(line) for line in make_lines(4))
-    done = subprocess.run(
-        [sys.executable, "-m", "edge_sync_client", "capture", "--json", "-"],
-        cwd=REPO_ROOT,
-        env=env,
-        input=body,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = edge("capture", "--json", "-", env=env, stdin=body)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["captured"] == 4
 
