@@ -75,7 +75,7 @@ def test_concurrent_migrations_on_one_sqlite_file(tmp_path) -> None:
 
 
 def test_ping_raises_when_database_unreachable() -> None:
-    from tests.support.server_fixtures import free_port
+    from tests.support.host import free_port
 
     with pytest.raises(OperationalError):
         ping(f"postgresql+psycopg://scout@127.0.0.1:{free_port()}/nothing?connect_timeout=2")

@@ -21,19 +21,13 @@ import pytest
 
 from shared.config import get_settings
 from shared.db.engine import dispose_engines, get_engine, migrate
+from tests.support.host import REPO_ROOT, free_port
 
-REPO = Path(__file__).resolve().parents[2]
-AZURITE = REPO / "node_modules" / ".bin" / "azurite-blob"
+AZURITE = REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"
 PG_BIN = Path(os.environ.get("SCOUT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 DEV_ACCOUNT = "devstoreaccount1"
 DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 START_TIMEOUT_S = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
