@@ -19,6 +19,7 @@ from edge_sync_client.outbox import Outbox
 from tests.edge.conftest import make_lines
 from tests.edge.flaky_server import FUNCTION_KEY, TOKEN, FlakyIngestServer
 from tests.support.host import REPO_ROOT
+from tests.support.polling import wait_for
 
 
 def edge_env(server: FlakyIngestServer, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -68,14 +69,6 @@ def write_csv(path: Path, lines: list[dict[str, Any]]) -> Path:
         writer.writeheader()
         writer.writerows(lines)
     return path
-
-
-def wait_for(condition: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)
 
 
 def stored_once(server: FlakyIngestServer, lines: list[dict[str, Any]]) -> bool:
@@ -144,7 +137,7 @@ def test_killed_between_capture_and_push_nothing_is_lost(
     )
     runner = start_edge("run", env=env)
     try:
-        wait_for(lambda: len(flaky_server.attempts) >= 1 or runner.poll() is not None)
+        wait_for(lambda: len(flaky_server.attempts) >= 1 or runner.poll() is not None, interval=0.02)
         assert runner.poll() is None, runner.stderr.read() if runner.stderr else ""
     finally:
         os.killpg(runner.pid, signal.SIGKILL)
@@ -201,7 +194,7 @@ def test_sigterm_stops_run_gracefully(flaky_server: FlakyIngestServer, tmp_path:
     Outbox(tmp_path / "outbox.db").capture(make_lines(5))
     runner = start_edge("run", env=env)
     try:
-        wait_for(lambda: stored_once(flaky_server, make_lines(5)))
+        wait_for(lambda: stored_once(flaky_server, make_lines(5)), interval=0.02)
         time.sleep(0.2)  # now idle for 600 s
         runner.send_signal(signal.SIGTERM)
         out, err = runner.communicate(timeout=20)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.host import LocalHost
+from tests.support.polling import wait_for
 
 TEST_APP = "tests.local_host.app_under_test:app"
 
@@ -31,16 +31,6 @@ def executions(data_dir: Path, prefix: str) -> int:
     if not path.exists():
         return 0
     return sum(1 for line in path.read_text().splitlines() if line.startswith(prefix))
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.1) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def start_orchestration(host: LocalHost, name: str, instance_id: str, body: object = None) -> httpx.Response:

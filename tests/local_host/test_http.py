@@ -13,8 +13,9 @@ import httpx
 import jwt
 import pytest
 
-from tests.local_host.conftest import TEST_APP, executions, wait_for
+from tests.local_host.conftest import TEST_APP, executions
 from tests.support.host import REPO_ROOT, LocalHost
+from tests.support.polling import wait_for
 
 
 def test_request_and_response_are_mapped(shared_host: LocalHost) -> None:

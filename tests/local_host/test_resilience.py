@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from local_host.durable.store import TaskHubStore
-from tests.local_host.conftest import TEST_APP, executions, start_orchestration, wait_final, wait_for
+from tests.local_host.conftest import TEST_APP, executions, start_orchestration, wait_final
+from tests.support.polling import wait_for
 
 
 def test_killed_host_resumes_the_same_instance_without_rerunning_completed_activities(
