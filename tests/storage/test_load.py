@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import func, select
 
-from shared.db.engine import get_engine
+from shared.db.engine import get_engine, migrate
 from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line, fact_sales_line_history
 from shared.etl import load as load_module
 from shared.etl.load import MSSQL_LOAD, LoadResult, load_lines
@@ -203,3 +203,29 @@ def test_a_fractional_value_in_an_integer_column_is_refused(sql_url: str) -> Non
     with pytest.raises(pa.ArrowInvalid):
         load_lines(get_engine(sql_url), frame, "b1", NOW)
     assert _count(sql_url, fact_sales_line) == 0
+
+
+def test_lines_beyond_whole_multi_row_statements_are_loaded_too(sql_url: str) -> None:
+    frame = fact_frame(70)  # 210 lines: two 100-row statements and 10 single rows on SQLite
+    engine = get_engine(sql_url)
+    assert load_lines(engine, frame, "b1", NOW) == LoadResult(210, 0, 0, _pairs(frame))
+    assert _facts(sql_url)["content_hash"].tolist() == frame["content_hash"].tolist()
+
+
+def test_a_sqlite_load_gives_its_connection_back_with_the_page_cache_it_had(tmp_path) -> None:
+    engine = get_engine(f"sqlite:///{tmp_path / 'scout.db'}")
+    migrate(engine)
+
+    def cache_size() -> int:
+        with engine.connect() as conn:  # the pool hands back the connection the load used
+            return conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+
+    before = cache_size()
+    assert before != -load_module._SQLITE_LOAD_CACHE_KIB
+    load_lines(engine, fact_frame(5), "b1", NOW)
+    assert cache_size() == before
+    broken = as_of(fact_frame(7), "b2")
+    broken.loc[20, "store_id"] = None  # NOT NULL: fails inside the load
+    with pytest.raises(Exception):  # noqa: B017 - the driver's integrity error
+        load_lines(engine, broken, "b2", NOW)
+    assert cache_size() == before
