@@ -21,6 +21,7 @@ from shared.analytics.summary_tables import SPECS
 from shared.db.tables import audit_log, ingest_batch
 from tests.ingest.conftest import Scout, line, new_txn
 from tests.support.host import LocalHost
+from tests.support.polling import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +45,8 @@ def _fire(scout: Scout, timer: str) -> None:
     assert resp.status_code == 202, resp.text
 
 
-def _eventually(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {timeout}s")
+def _eventually(check: Callable[[], bool], what: str) -> None:
+    wait_for(check, timeout=30.0, interval=0.2, what=what)
 
 
 def _row(scout: Scout, batch_id: str) -> dict | None:

@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.1) -> object:
+def wait_for(
+    condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.1, what: str = "condition"
+) -> object:
     """Poll ``condition`` until it returns something true, and return that; fail after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -14,4 +16,4 @@ def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: f
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+    raise AssertionError(f"{what} not met within {timeout}s")
