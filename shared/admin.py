@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,7 +23,15 @@ from shared.auth.audit import recent as recent_audit
 from shared.auth.audit import record as audit_record
 from shared.auth.principal import Principal
 from shared.config import get_settings
-from shared.db.tables import api_caller, dim_product, dim_store, dim_vendor, mapping_profile, reader_scope
+from shared.db.tables import (
+    api_caller,
+    dim_product,
+    dim_store,
+    dim_vendor,
+    mapping_profile,
+    reader_scope,
+    utcnow,
+)
 from shared.db.upsert import upsert
 from shared.errors import ApiError, not_found
 from shared.etl.mapping import MappingProfile
@@ -51,10 +59,6 @@ class ReaderBody(_Body):
     regions: list[str] = Field(
         max_length=100, description="Regions this reader may see; an empty list means every region."
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _check_id(kind: str, value: str, max_length: int) -> str:
@@ -305,7 +309,7 @@ def put_profile(engine: Engine, actor: Principal, name: str, body: bytes, client
         "vendor_id": profile.vendor_id,
         "definition": definition,
         "updated_by": actor.subject,
-        "updated_at": _now(),
+        "updated_at": utcnow(),
     }
     with engine.begin() as conn:
         if profile.vendor_id is not None and not directory.vendor_exists(conn, profile.vendor_id):

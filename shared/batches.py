@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
 
-from shared.db.tables import ingest_batch
+from shared.db.tables import ingest_batch, utcnow
 
 RECEIVING = "receiving"
 ACCEPTED = "accepted"
@@ -37,11 +37,6 @@ _SOURCES: dict[str, frozenset[str]] = {
     PARTIALLY_SUCCEEDED: frozenset({RECEIVING, ACCEPTED, PROCESSING}),
     FAILED: frozenset({RECEIVING, ACCEPTED, PROCESSING}),
 }
-
-
-def utcnow() -> datetime:
-    """Naive UTC, as the schema's ``DateTime`` columns hold it."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from shared.auth.audit import record
 from shared.auth.principal import ROLE_ADMIN, Principal
 from shared.blobstore import BlobExistsError, get_blob_store
 from shared.config import get_settings
-from shared.db.tables import ingest_batch, mapping_profile
+from shared.db.tables import ingest_batch, mapping_profile, utcnow
 from shared.errors import ApiError
 from shared.etl.extract import parse, sniff_format
 from shared.etl.mapping import MappingProfile
@@ -222,7 +222,7 @@ def _idempotency_key(req: IngestRequest) -> str | None:
 
 def admit(engine: Engine, principal: Principal, env: Envelope, key: str | None) -> Admission:
     """Insert the ``receiving`` row, or resolve the earlier request that holds this key."""
-    now = batches.utcnow()
+    now = utcnow()
     batch_id = batch_id_for(principal.subject, key)
     raw_blob = f"raw/{principal.vendor_id}/{now:%Y/%m/%d}/{batch_id}.{env.fmt}"
     body = accepted_body(batch_id, env.rows)
@@ -264,7 +264,7 @@ def _resolve_existing(engine: Engine, batch_id: str, env: Envelope) -> Admission
     first = batches.first_answer(existing)
     if first is not None:
         return Admission(batch_id, existing["raw_blob"], first, replayed=True)
-    now = batches.utcnow()
+    now = utcnow()
     if existing["updated_at"] > now - IN_FLIGHT_LEASE:
         retry = str(max(1, int(IN_FLIGHT_LEASE.total_seconds())))
         raise ApiError(
@@ -302,7 +302,7 @@ def acknowledge(engine: Engine, principal: Principal, admission: Admission, env:
             .values(
                 response_json=json.dumps(admission.body, separators=(",", ":")),
                 status=status,
-                updated_at=batches.utcnow(),
+                updated_at=utcnow(),
             )
         )
         detail = {"rows": env.rows, "format": env.fmt, "profile": env.profile, "raw_blob": admission.raw_blob}
@@ -483,7 +483,7 @@ async def sweep_stuck(engine: Engine, restart: Callable[[str], Awaitable[bool]])
 def purge_raw(engine: Engine, retention_days: int) -> int:
     """Delete raw payloads older than ``retention_days`` whose batch is final; returns how many."""
     store = get_blob_store()
-    cutoff = batches.utcnow() - timedelta(days=retention_days)
+    cutoff = utcnow() - timedelta(days=retention_days)
     old = [info.name for info in store.list("raw/") if info.last_modified.replace(tzinfo=None) < cutoff]
     deleted = 0
     for start in range(0, len(old), 500):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, desc, insert, select
 
 from shared.auth.principal import Principal
 from shared.db.engine import ensure_schema
-from shared.db.tables import audit_log
+from shared.db.tables import audit_log, utcnow
 
 
 def record(
@@ -24,7 +23,7 @@ def record(
     """Write one audit row inside the caller's transaction (so it commits with the change)."""
     conn.execute(
         insert(audit_log).values(
-            at=datetime.now(UTC).replace(tzinfo=None),
+            at=utcnow(),
             actor=actor.subject[:128],
             client_app=(actor.client_app or None) and str(actor.client_app)[:128],
             client_ip=(client_ip or None) and client_ip[:64],

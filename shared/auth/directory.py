@@ -7,17 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from shared.db.tables import api_caller, dim_store, dim_vendor, reader_scope
+from shared.db.tables import api_caller, dim_store, dim_vendor, reader_scope, utcnow
 
 _IN_CHUNK = 500  # bound parameters per IN (...) list, well under every dialect's limit
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -45,7 +40,7 @@ def ensure_vendor(conn: Connection, vendor_id: str, name: str | None = None) -> 
     """Create the vendor if missing; True when it was created."""
     if vendor_exists(conn, vendor_id):
         return False
-    conn.execute(insert(dim_vendor).values(vendor_id=vendor_id, name=name or vendor_id, created_at=_now()))
+    conn.execute(insert(dim_vendor).values(vendor_id=vendor_id, name=name or vendor_id, created_at=utcnow()))
     return True
 
 
@@ -61,7 +56,7 @@ def set_caller_vendor(
         "vendor_id": vendor_id,
         "tenant_id": tenant_id,
         "description": description,
-        "updated_at": _now(),
+        "updated_at": utcnow(),
     }
     done = conn.execute(update(api_caller).where(api_caller.c.subject == subject).values(**values))
     if done.rowcount == 0:

@@ -6,6 +6,8 @@ on the same :data:`metadata`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -32,6 +34,11 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def utcnow() -> datetime:
+    """Now as the ``DateTime`` columns hold it: UTC, naive."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def Money() -> Numeric:  # noqa: N802 - reads as a type

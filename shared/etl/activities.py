@@ -26,7 +26,7 @@ from shared.auth import pseudonym_key
 from shared.blobstore import get_blob_store
 from shared.config import get_settings
 from shared.db.engine import ensure_schema
-from shared.db.tables import fact_sales_line, fact_sales_line_history
+from shared.db.tables import fact_sales_line, fact_sales_line_history, utcnow
 from shared.etl.context import ValidationContext
 from shared.etl.load import load_lines
 from shared.etl.pipeline import load_dimensions, transform, write_quarantine
@@ -96,7 +96,7 @@ def load(payload: Any) -> dict[str, Any]:
     batch_id = data["batch_id"]
     engine = ensure_schema()
     frame = _read_processed(data["processed_blob"])
-    load_lines(engine, frame, batch_id, batches.utcnow())
+    load_lines(engine, frame, batch_id, utcnow())
     with engine.connect() as conn:
         ours = conn.execute(
             select(func.count()).select_from(fact_sales_line).where(fact_sales_line.c.batch_id == batch_id)

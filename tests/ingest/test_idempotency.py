@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from shared import batches
-from shared.db.tables import audit_log, ingest_batch
+from shared.db.tables import audit_log, ingest_batch, utcnow
 from shared.ingest import batch_id_for, request_hash
 from tests.ingest.conftest import Scout, line, new_txn
 
@@ -62,7 +62,7 @@ def _in_flight_row(scout: Scout, key: str, payload: bytes, age: timedelta) -> st
     """The row a request that is still (or was, when the host died) being accepted leaves behind."""
     subject = scout.subjects["V1"]
     batch_id = batch_id_for(subject, key)
-    when = batches.utcnow() - age
+    when = utcnow() - age
     with scout.engine.begin() as conn:
         conn.execute(
             insert(ingest_batch).values(

@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select
 from shared import batches
 from shared.analytics import summaries
 from shared.analytics.summary_tables import SPECS
-from shared.db.tables import audit_log, ingest_batch
+from shared.db.tables import audit_log, ingest_batch, utcnow
 from tests.ingest.conftest import Scout, line, new_txn
 from tests.support.host import LocalHost
 from tests.support.polling import wait_for
@@ -62,7 +62,7 @@ def _abandoned(
     attempts: int = 0,
 ) -> None:
     """A batch row as a host killed mid-request leaves it (``receiving``, raw blob or not)."""
-    when = batches.utcnow() - age
+    when = utcnow() - age
     raw_blob = f"raw/V1/{when:%Y/%m/%d}/{batch_id}.json"
     with scout.engine.begin() as conn:
         conn.execute(
