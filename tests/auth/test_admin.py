@@ -16,14 +16,13 @@ from shared.auth import authorize_request
 from shared.auth.principal import ROLE_ADMIN, ROLE_INGEST, ROLE_READ
 from shared.db.engine import ensure_schema
 from shared.db.tables import audit_log, dim_product, dim_store, dim_vendor, mapping_profile
+from tests.support.app_functions import app_functions
 from tests.support.tokens import auth_header, token_for
 
 
 @pytest.fixture(scope="module")
 def functions() -> dict[str, Callable[[func.HttpRequest], func.HttpResponse]]:
-    import function_app
-
-    return {f.get_function_name(): f.get_user_function() for f in function_app.app.get_functions()}
+    return app_functions()
 
 
 @pytest.fixture

@@ -6,15 +6,14 @@ says what the orchestrator asks for next. Nothing here touches SQL, blobs or the
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-import function_app
 from functions.etl import STAGE_RETRY
+from tests.support.app_functions import app_functions
 
 BATCH = "b0000000000000000000000000000001"
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -31,12 +30,10 @@ LOADED = {"loaded": 6, "updated": 1, "duplicate_loaded": 1}
 FINAL = {"batch_id": BATCH, "status": "partially_succeeded"}
 
 
-@functools.cache  # the app validates its functions once: get_functions() cannot be called twice
 def _handle() -> Any:
-    for fn in function_app.app.get_functions():
-        if fn.get_function_name() == "etl_orchestrator":
-            return fn.get_user_function()
-    raise AssertionError("etl_orchestrator is not registered")
+    handle = app_functions().get("etl_orchestrator")
+    assert handle is not None, "etl_orchestrator is not registered"
+    return handle
 
 
 class History:
