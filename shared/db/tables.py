@@ -23,7 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -152,6 +152,7 @@ fact_sales_line_history = Table(
     Column("replaced_by_batch", String(64), nullable=False),
     Column("replaced_at", DateTime, nullable=False),
     Index("ix_fact_history_line", "transaction_id", "line_number"),
+    Index("ix_fact_history_batch", "replaced_by_batch"),
 )
 
 FACT_COLUMN_NAMES: tuple[str, ...] = ("transaction_id", "line_number", *(c[0] for c in _FACT_COLUMNS))
@@ -183,7 +184,14 @@ ingest_batch = Table(
     Column("started_at", DateTime, nullable=True),
     Column("finished_at", DateTime, nullable=True),
     Column("updated_at", DateTime, nullable=False),
-    UniqueConstraint("caller_id", "idempotency_key", name="uq_ingest_batch_caller_key"),
+    # Filtered on SQL Server, whose unique indexes admit one NULL only; NULLs are distinct elsewhere.
+    Index(
+        "uq_ingest_batch_caller_key",
+        "caller_id",
+        "idempotency_key",
+        unique=True,
+        mssql_where=text("idempotency_key IS NOT NULL"),
+    ),
 )
 
 mapping_profile = Table(

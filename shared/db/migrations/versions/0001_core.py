@@ -129,6 +129,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_fact_history_line", "fact_sales_line_history", ["transaction_id", "line_number"], unique=False
     )
+    op.create_index("ix_fact_history_batch", "fact_sales_line_history", ["replaced_by_batch"], unique=False)
     op.create_table(
         "ingest_batch",
         sa.Column("batch_id", sa.String(length=64), nullable=False),
@@ -155,7 +156,14 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("batch_id", name=op.f("pk_ingest_batch")),
-        sa.UniqueConstraint("caller_id", "idempotency_key", name="uq_ingest_batch_caller_key"),
+    )
+    # Filtered on SQL Server, whose unique indexes admit one NULL only; NULLs are distinct elsewhere.
+    op.create_index(
+        "uq_ingest_batch_caller_key",
+        "ingest_batch",
+        ["caller_id", "idempotency_key"],
+        unique=True,
+        mssql_where=sa.text("idempotency_key IS NOT NULL"),
     )
     op.create_index(op.f("ix_ingest_batch_created_at"), "ingest_batch", ["created_at"], unique=False)
     op.create_index(op.f("ix_ingest_batch_status"), "ingest_batch", ["status"], unique=False)
