@@ -76,8 +76,9 @@ def test_local_settings_do_not_override_the_environment(tmp_path, monkeypatch) -
 
 
 def test_dev_issuer_defaults_only_in_dev_mode(tmp_path, monkeypatch) -> None:
-    for name in ("SCOUT_AUTH_ISSUER", "SCOUT_AUTH_JWKS_URL", "SCOUT_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
+    # apply_defaults writes os.environ; a copy keeps its writes from reaching later tests' hosts
+    unset = ("SCOUT_AUTH_ISSUER", "SCOUT_AUTH_JWKS_URL", "SCOUT_DATA_DIR")
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k not in unset})
     monkeypatch.setenv("SCOUT_AUTH_MODE", "entra")
     settings.apply_defaults(9999, str(tmp_path))
     assert "SCOUT_AUTH_ISSUER" not in os.environ
