@@ -32,7 +32,7 @@ def apply_defaults(port: int, data_dir: str | None) -> Path:
     if data_dir:
         os.environ["SCOUT_DATA_DIR"] = data_dir
     os.environ["SCOUT_DATA_DIR"] = str(Path(os.environ.get("SCOUT_DATA_DIR") or ".scout").resolve())
-    if os.environ.get("SCOUT_AUTH_MODE", "dev") == "dev":
+    if dev_auth_enabled():
         if not os.environ.get("SCOUT_AUTH_ISSUER"):
             os.environ["SCOUT_AUTH_ISSUER"] = issuer_url(port)
         if not os.environ.get("SCOUT_AUTH_JWKS_URL"):
