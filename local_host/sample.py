@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from tqdm import tqdm
 
 from shared.auth.dev_issuer import mint_token
@@ -26,7 +26,7 @@ from shared.batches import FINAL
 from shared.db.engine import ensure_schema
 from shared.db.tables import ingest_batch
 from shared.dimensions import load as load_dimensions
-from shared.sample_data import generate_dimensions, generate_lines, iter_batches
+from shared.sample_data import SampleDimensions, generate_dimensions, generate_lines, iter_batches
 
 SEED = 42
 STORES = 50
@@ -61,6 +61,20 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
+def load_sample_dimensions(engine: Engine, dims: SampleDimensions) -> None:
+    """The sample's vendors, stores, products and category map through the dimension loader."""
+    load_dimensions(
+        engine,
+        {
+            "vendors": _records(dims.vendors),
+            "stores": _records(dims.stores),
+            "products": _records(dims.products.drop(columns=["list_price"])),  # a price is not master data
+            "category_map": _records(dims.category_map),
+        },
+        datetime.now(UTC),
+    )
+
+
 def _batches(lines: pd.DataFrame, vendor_of: dict[str, str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     vendors = lines["store_id"].map(vendor_of)
     for vendor in sorted(vendors.unique()):
@@ -90,16 +104,7 @@ def load_sample(
         print("sample: already loaded, skipping")
         return {"skipped": True}
 
-    load_dimensions(
-        ensure_schema(),
-        {
-            "vendors": _records(dims.vendors),
-            "stores": _records(dims.stores),
-            "products": _records(dims.products.drop(columns=["list_price"])),
-            "category_map": _records(dims.category_map),
-        },
-        datetime.now(UTC),
-    )
+    load_sample_dimensions(ensure_schema(), dims)
     tokens = {
         v: mint_token(
             "Ingest.Write", vendor=v, subject=f"scout-sample-{v}", lifetime=4 * 3600, data_dir=data_dir

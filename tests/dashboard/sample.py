@@ -4,14 +4,11 @@ runs), sales lines through the real ingest endpoint, then waiting until every ba
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-import pandas as pd
-
-from shared import dimensions
+from local_host.sample import load_sample_dimensions
 from shared.batches import FINAL, SUCCEEDED
 from shared.db.engine import ensure_schema
 from shared.sample_data import generate_dimensions, generate_lines, iter_batches
@@ -28,23 +25,10 @@ LINES_PER_BATCH = 2_000
 FINAL_WAIT_SECONDS = 120.0
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return list(json.loads(frame.to_json(orient="records")))
-
-
 def load_small_sample(host: LocalHost) -> None:
     dims = generate_dimensions(SEED, n_stores=STORES, n_products=PRODUCTS)
     engine = ensure_schema(sql_url_for(host))
-    dimensions.load(
-        engine,
-        {
-            "vendors": _records(dims.vendors),
-            "stores": _records(dims.stores),
-            "products": _records(dims.products.drop(columns=["list_price"])),  # a price is not master data
-            "category_map": _records(dims.category_map),
-        },
-        datetime.now(UTC),
-    )
+    load_sample_dimensions(engine, dims)
     engine.dispose()
     lines = generate_lines(SEED, dims.stores, dims.products, START, DAYS, LINES_PER_STORE_DAY)
     vendor_of = lines["store_id"].map(
