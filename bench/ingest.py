@@ -24,9 +24,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from local_host.sample import load_sample_dimensions  # noqa: E402
 from shared.db.engine import ensure_schema  # noqa: E402
 from shared.db.tables import ingest_batch  # noqa: E402
-from shared.dimensions import load as load_dimensions  # noqa: E402
 from shared.sample_data import generate_dimensions, generate_lines, iter_batches  # noqa: E402
 from tests.support.host import LocalHost  # noqa: E402
 from tests.support.tokens import sql_url_for, token_for  # noqa: E402
@@ -34,24 +34,10 @@ from tests.support.tokens import sql_url_for, token_for  # noqa: E402
 SEED = 7
 
 
-def _records(frame) -> list[dict]:
-    return json.loads(frame.to_json(orient="records", date_format="iso"))
-
-
 def _bodies(host: LocalHost, lines_per_batch: int, batches: int) -> list[tuple[str, bytes]]:
     """(vendor token, JSON body) per batch; dimensions loaded into the host's database first."""
     dims = generate_dimensions(SEED, n_stores=20)
-    engine = ensure_schema(sql_url_for(host))
-    load_dimensions(
-        engine,
-        {
-            "vendors": _records(dims.vendors),
-            "stores": _records(dims.stores),
-            "products": _records(dims.products.drop(columns=["list_price"])),
-            "category_map": _records(dims.category_map),
-        },
-        datetime.now(UTC),
-    )
+    load_sample_dimensions(ensure_schema(sql_url_for(host)), dims)
     per_store_day = 260
     days = -(-batches * lines_per_batch // (len(dims.stores) * per_store_day)) + 1
     start = datetime.now(UTC).date() - timedelta(days=days + 1)
