@@ -103,7 +103,8 @@ SPECS: tuple[SummarySpec, ...] = (
         only_identified=True,
         measures=CUSTOMER_MEASURES,
     ),  # one row per customer visit day
-    SummarySpec("pair_month", ("month", "sku_a", "sku_b"), measures=PAIR_MEASURES),  # <= 45k per month
+    # a transaction falls on one day, so per-day pair counts add up to the month's
+    SummarySpec("pair_day", ("local_date", "sku_a", "sku_b"), measures=PAIR_MEASURES),  # <= 20k per day
     SummarySpec("sum_day_category_hour", ("local_date", "category", "weekday", "local_hour")),  # ~80k
     SummarySpec("sum_day_category_basket", ("local_date", "category", "size_bucket", "value_bucket")),
     SummarySpec("sum_day_category_payment", ("local_date", "category", "payment_method")),
@@ -124,6 +125,7 @@ SPECS: tuple[SummarySpec, ...] = (
     ),
     SummarySpec("sum_day_payment", ("local_date", "payment_method"), source="sum_region_day_payment"),
     # month level, rolled up over days
+    SummarySpec("pair_month", ("month", "sku_a", "sku_b"), source="pair_day", measures=PAIR_MEASURES),
     SummarySpec("sum_store_month", ("month", "store_id"), source="sum_store_day"),  # 12k
     SummarySpec(
         "sum_store_month_category", ("month", "store_id", "category"), source="sum_store_day_category"

@@ -164,6 +164,14 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "pair_day",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("sku_a", sa.String(length=64), nullable=False),
+        sa.Column("sku_b", sa.String(length=64), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "sku_a", "sku_b", name=op.f("pk_pair_day")),
+    )
+    op.create_table(
         "pair_month",
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("sku_a", sa.String(length=64), nullable=False),
@@ -698,6 +706,7 @@ def downgrade() -> None:
     op.drop_table("sum_day_category_basket")
     op.drop_table("sum_day_category_hour")
     op.drop_table("pair_month")
+    op.drop_table("pair_day")
     op.drop_table("sum_customer_store_day")
     op.drop_table("sum_region_day_payment")
     op.drop_table("sum_region_day_basket")
