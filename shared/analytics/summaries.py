@@ -1,8 +1,10 @@
 """Keeping the summary tables equal to the fact table: refresh what a batch touched, rebuild all,
 and measure drift.
 
-Each summary row is recomputed whole (delete + insert from a grouped SELECT) inside one
-transaction, so a refresh can be repeated any number of times with the same result.
+Each summary row is recomputed whole (delete + insert from a grouped SELECT), so a refresh can
+be repeated any number of times with the same result. A refresh commits after each table, finer
+tables first, so other writers (the ingest accept path) get SQLite's write lock in between; a
+refresh interrupted part-way is completed by running it again.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def refresh(engine: Engine, touched: list[tuple[str, date]]) -> None:
     """Recompute every summary row containing one of the touched (store_id, local_date) pairs.
 
     Pairs are grouped by day; each group recomputes its days for the union of its stores, and
-    the weeks/months/regions containing them, in one transaction.
+    the months/regions containing them, one table per transaction.
     """
     if not touched:
         return
@@ -79,12 +81,13 @@ def refresh(engine: Engine, touched: list[tuple[str, date]]) -> None:
         stores_by_day[day].add(store)
     for day, day_stores in stores_by_day.items():
         by_stores[tuple(sorted(day_stores))].add(day)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         regions_of = _regions_of(conn, (s for s, _d in touched))
-        for stores, days in by_stores.items():
-            dates = sorted(days)
-            regions = sorted({regions_of[s] for s in stores})
-            for spec in SPECS:
+    for stores, days in by_stores.items():
+        dates = sorted(days)
+        regions = sorted({regions_of[s] for s in stores})
+        for spec in SPECS:
+            with engine.begin() as conn:
                 _recompute(conn, spec, _scope_for(spec, dates, list(stores), regions))
 
 
