@@ -200,7 +200,7 @@ def _table(spec: SummarySpec) -> Table:
     indexes = []
     if "customer_key" in spec.dims:
         indexes.append(Index(f"ix_{spec.name}_customer", "customer_key", spec.time_dim))
-    elif "store_id" in spec.dims:
+    if "store_id" in spec.dims:
         indexes.append(Index(f"ix_{spec.name}_store", "store_id", spec.time_dim))
     return Table(spec.name, metadata, *columns, *indexes)
 

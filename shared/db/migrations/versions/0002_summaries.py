@@ -163,6 +163,12 @@ def upgrade() -> None:
         ["customer_key", "local_date"],
         unique=False,
     )
+    op.create_index(
+        op.f("ix_sum_customer_store_day_store"),
+        "sum_customer_store_day",
+        ["store_id", "local_date"],
+        unique=False,
+    )
     op.create_table(
         "pair_day",
         sa.Column("local_date", sa.Date(), nullable=False),
