@@ -105,9 +105,13 @@ SPECS: tuple[SummarySpec, ...] = (
     ),  # one row per customer visit day
     # a transaction falls on one day, so per-day pair counts add up to the month's
     SummarySpec("pair_day", ("local_date", "sku_a", "sku_b"), measures=PAIR_MEASURES),  # <= 20k per day
-    SummarySpec("sum_day_category_hour", ("local_date", "category", "weekday", "local_hour")),  # ~80k
-    SummarySpec("sum_day_category_basket", ("local_date", "category", "size_bucket", "value_bucket")),
-    SummarySpec("sum_day_category_payment", ("local_date", "category", "payment_method")),
+    SummarySpec(
+        "sum_region_day_category_hour", ("local_date", "region", "category", "weekday", "local_hour")
+    ),  # ~1.3M
+    SummarySpec(
+        "sum_region_day_category_basket", ("local_date", "region", "category", "size_bucket", "value_bucket")
+    ),
+    SummarySpec("sum_region_day_category_payment", ("local_date", "region", "category", "payment_method")),
     # day level, rolled up over stores, then over regions (chain-wide)
     SummarySpec("sum_region_day", ("local_date", "region"), source="sum_store_day"),  # 12k
     SummarySpec(
@@ -124,6 +128,21 @@ SPECS: tuple[SummarySpec, ...] = (
         "sum_day_basket", ("local_date", "size_bucket", "value_bucket"), source="sum_region_day_basket"
     ),
     SummarySpec("sum_day_payment", ("local_date", "payment_method"), source="sum_region_day_payment"),
+    SummarySpec(
+        "sum_day_category_hour",
+        ("local_date", "category", "weekday", "local_hour"),
+        source="sum_region_day_category_hour",
+    ),  # ~80k
+    SummarySpec(
+        "sum_day_category_basket",
+        ("local_date", "category", "size_bucket", "value_bucket"),
+        source="sum_region_day_category_basket",
+    ),
+    SummarySpec(
+        "sum_day_category_payment",
+        ("local_date", "category", "payment_method"),
+        source="sum_region_day_category_payment",
+    ),
     # month level, rolled up over days
     SummarySpec("pair_month", ("month", "sku_a", "sku_b"), source="pair_day", measures=PAIR_MEASURES),
     SummarySpec("sum_store_month", ("month", "store_id"), source="sum_store_day"),  # 12k

@@ -186,6 +186,73 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("month", "sku_a", "sku_b", name=op.f("pk_pair_month")),
     )
     op.create_table(
+        "sum_region_day_category_hour",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("local_hour", sa.SmallInteger(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date",
+            "region",
+            "category",
+            "weekday",
+            "local_hour",
+            name=op.f("pk_sum_region_day_category_hour"),
+        ),
+    )
+    op.create_table(
+        "sum_region_day_category_basket",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("size_bucket", sa.String(length=16), nullable=False),
+        sa.Column("value_bucket", sa.String(length=16), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date",
+            "region",
+            "category",
+            "size_bucket",
+            "value_bucket",
+            name=op.f("pk_sum_region_day_category_basket"),
+        ),
+    )
+    op.create_table(
+        "sum_region_day_category_payment",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("payment_method", sa.String(length=32), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date",
+            "region",
+            "category",
+            "payment_method",
+            name=op.f("pk_sum_region_day_category_payment"),
+        ),
+    )
+    op.create_table(
         "sum_day_category_hour",
         sa.Column("local_date", sa.Date(), nullable=False),
         sa.Column("category", sa.String(length=100), nullable=False),
@@ -711,6 +778,9 @@ def downgrade() -> None:
     op.drop_table("sum_day_category_payment")
     op.drop_table("sum_day_category_basket")
     op.drop_table("sum_day_category_hour")
+    op.drop_table("sum_region_day_category_payment")
+    op.drop_table("sum_region_day_category_basket")
+    op.drop_table("sum_region_day_category_hour")
     op.drop_table("pair_month")
     op.drop_table("pair_day")
     op.drop_table("sum_customer_store_day")
