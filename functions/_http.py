@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, overload
 
 import azure.functions as func
 
@@ -114,13 +114,20 @@ def _internal(exc: BaseException, req: func.HttpRequest) -> func.HttpResponse:
     return error_response(ApiError(500, "internal_error", "The server failed to handle this request."))
 
 
+@overload
+def handle(
+    req: func.HttpRequest, fn: Callable[[Principal], Result], *, roles: frozenset[str]
+) -> func.HttpResponse: ...
+@overload
+def handle(req: func.HttpRequest, fn: Callable[[None], Result], *, roles: None) -> func.HttpResponse: ...
 def handle(
     req: func.HttpRequest,
-    fn: Callable[[Principal | None], Result],
+    fn: Callable[[Any], Result],
     *,
     roles: frozenset[str] | None,
 ) -> func.HttpResponse:
-    """Authorise (``roles=None``: no token needed), run ``fn``, and turn errors into JSON.
+    """Authorise, run ``fn``, and turn errors into JSON: with ``roles`` it gets the caller's
+    :class:`Principal`; with ``roles=None`` no token is needed and it gets ``None``.
 
     A CORS preflight (``OPTIONS``) is answered here without running ``fn``.
     """
@@ -134,9 +141,17 @@ def handle(
         return _finish(_internal(exc, req), req)
 
 
+@overload
+async def handle_async(
+    req: func.HttpRequest, fn: Callable[[Principal], Awaitable[Result]], *, roles: frozenset[str]
+) -> func.HttpResponse: ...
+@overload
+async def handle_async(
+    req: func.HttpRequest, fn: Callable[[None], Awaitable[Result]], *, roles: None
+) -> func.HttpResponse: ...
 async def handle_async(
     req: func.HttpRequest,
-    fn: Callable[[Principal | None], Awaitable[Result]],
+    fn: Callable[[Any], Awaitable[Result]],
     *,
     roles: frozenset[str] | None,
 ) -> func.HttpResponse:

@@ -24,11 +24,7 @@ KEY = func.AuthLevel.FUNCTION
 
 
 def _admin(req: func.HttpRequest, fn: Callable[[Principal], Any]) -> func.HttpResponse:
-    def run(principal: Principal | None) -> Any:
-        assert principal is not None
-        return fn(principal)
-
-    return handle(req, run, roles=ADMINS)
+    return handle(req, fn, roles=ADMINS)
 
 
 def _content_type(req: func.HttpRequest) -> str:

@@ -27,8 +27,7 @@ def query_pairs(req: func.HttpRequest) -> list[tuple[str, str]]:
 
 def _register(endpoint: Endpoint) -> None:
     def trigger(req: func.HttpRequest) -> func.HttpResponse:
-        def run(principal: Principal | None) -> func.HttpResponse:
-            assert principal is not None  # roles are required
+        def run(principal: Principal) -> func.HttpResponse:
             result = answer(
                 endpoint, query_pairs(req), principal, ensure_schema(), req.headers.get("if-none-match")
             )

@@ -31,8 +31,7 @@ async def _accept(
         params=dict(req.params),
     )
 
-    async def run(caller: Principal | None) -> func.HttpResponse:
-        principal = _who(caller)
+    async def run(principal: Principal) -> func.HttpResponse:
         engine = await ingest.off_loop(ensure_schema)
         answer = await ingest.accept(
             engine, principal, request, lambda batch_id, fresh: start_if_missing(client, batch_id, fresh)
@@ -58,26 +57,22 @@ async def ingest_files(req: func.HttpRequest, client: df.DurableOrchestrationCli
 
 @bp.route(route="ingest/batches", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def ingest_batches(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, lambda p: ingest.list_batches(ensure_schema(), _who(p), req.params), roles=READERS)
+    return handle(req, lambda p: ingest.list_batches(ensure_schema(), p, req.params), roles=READERS)
 
 
 @bp.route(route="ingest/batches/{batch_id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def ingest_batch_status(req: func.HttpRequest) -> func.HttpResponse:
     batch_id = req.route_params["batch_id"]
-    return handle(req, lambda p: ingest.batch_status(ensure_schema(), _who(p), batch_id), roles=READERS)
+    return handle(req, lambda p: ingest.batch_status(ensure_schema(), p, batch_id), roles=READERS)
 
 
 @bp.route(route="ingest/batches/{batch_id}/quarantine", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def ingest_batch_quarantine(req: func.HttpRequest) -> func.HttpResponse:
     batch_id = req.route_params["batch_id"]
 
-    def report(principal: Principal | None) -> func.HttpResponse:
-        body = ingest.quarantine_report(ensure_schema(), _who(principal), batch_id)
+    def report(principal: Principal) -> func.HttpResponse:
+        body = ingest.quarantine_report(ensure_schema(), principal, batch_id)
         return func.HttpResponse(body, status_code=200, mimetype="application/x-ndjson")
 
     return handle(req, report, roles=READERS)
 
-
-def _who(principal: Principal | None) -> Principal:
-    assert principal is not None  # roles are required on every route here
-    return principal
