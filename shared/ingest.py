@@ -41,6 +41,7 @@ from shared.auth.audit import record
 from shared.auth.principal import ROLE_ADMIN, Principal
 from shared.blobstore import BlobExistsError, get_blob_store
 from shared.config import get_settings
+from shared.db import write_gate
 from shared.db.tables import ingest_batch, mapping_profile, utcnow
 from shared.errors import ApiError
 from shared.etl.extract import parse, sniff_format
@@ -57,9 +58,11 @@ IN_FLIGHT_LEASE = timedelta(seconds=5)
 # Extract runs (each stage retry and each restart counts) before the sweep stops restarting a batch.
 MAX_ETL_ATTEMPTS = 20
 
-# Blocking work of the accept path runs here, not in the event loop's default executor: on a
-# host that also runs activities in that executor, accepts would queue behind ETL stages.
-_ACCEPT_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ingest-accept")
+# Blocking work of the accept path runs on its own threads, which go first at SQLite's write gate
+# (``shared.db.write_gate``): an accept's two short writes do not queue behind ETL transactions.
+_ACCEPT_POOL = ThreadPoolExecutor(
+    max_workers=8, thread_name_prefix="ingest-accept", initializer=write_gate.mark_interactive
+)
 
 # The transactions endpoint takes these; the files endpoint any format ``sniff_format`` knows.
 TRANSACTION_TYPES = frozenset(

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
 
 from shared.config import get_settings
+from shared.db import write_gate
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 AZURE_SQL_SCOPE = "https://database.windows.net/.default"
@@ -82,6 +83,7 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    write_gate.install(engine, timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
     return engine
 
 

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Boolean, Date, DateTime, Engine, Integer, Numeric, SmallInteger, String
 
+from shared.db import write_gate
 from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line, fact_sales_line_history
 
 KEY = ("transaction_id", "line_number")
@@ -88,7 +89,7 @@ def load_lines(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -
     raw = engine.raw_connection()
     driver = _Driver(raw.driver_connection, dialect)
     try:
-        with driver.cache_for_load():
+        with write_gate.held(engine), driver.cache_for_load():
             result = _load(driver, rows, batch_id, now)
             raw.commit()
         return result

@@ -1,0 +1,110 @@
+"""One writer at a time per SQLite database within a process, request threads first.
+
+SQLite lets one connection write at a time. The others wait in its busy handler, which polls with
+growing sleeps (up to 100 ms) in no particular order, so under load a short write — an ingest
+request's batch row — can wait seconds behind a stream of ETL transactions. The gate queues
+writers in Python instead: a connection takes it before its first write statement and gives it
+back at commit or rollback, and a thread marked interactive (one serving a request) goes before
+background work. Writers in other processes still meet SQLite's own lock and busy timeout.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_HELD = "scout_write_gate"  # key in the pooled DBAPI connection's info: the gate it holds
+_thread = threading.local()
+_gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def mark_interactive() -> None:
+    """Mark the calling thread as serving requests (a ``ThreadPoolExecutor`` initializer)."""
+    _thread.interactive = True
+
+
+class WriteGate:
+    def __init__(self, timeout_s: float) -> None:
+        self._timeout_s = timeout_s
+        self._changed = threading.Condition()
+        self._held = False
+        self._waiting = 0
+        self._interactive_waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """Threads waiting for the gate now."""
+        return self._waiting
+
+    def acquire(self) -> bool:
+        """Wait for the gate; False if ``timeout_s`` passed first (SQLite's lock then decides,
+        e.g. for a thread writing through a second connection while its first holds the gate)."""
+        interactive = getattr(_thread, "interactive", False)
+        with self._changed:
+            self._waiting += 1
+            if interactive:
+                self._interactive_waiting += 1
+            try:
+                acquired = self._changed.wait_for(
+                    lambda: not self._held and (interactive or self._interactive_waiting == 0),
+                    self._timeout_s,
+                )
+                if acquired:
+                    self._held = True
+                return acquired
+            finally:
+                self._waiting -= 1
+                if interactive:
+                    self._interactive_waiting -= 1
+                    self._changed.notify_all()
+
+    def release(self) -> None:
+        with self._changed:
+            self._held = False
+            self._changed.notify_all()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """For writes that bypass SQLAlchemy's connection events (the driver-level bulk load)."""
+        acquired = self.acquire()
+        try:
+            yield
+        finally:
+            if acquired:
+                self.release()
+
+
+def install(engine: Engine, timeout_s: float) -> WriteGate:
+    """Gate every write made through ``engine``'s connections; returns the gate."""
+    gate = WriteGate(timeout_s)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if _HELD not in conn.info and _WRITE.match(statement) and gate.acquire():
+            conn.info[_HELD] = gate
+
+    def _release(info: dict[str, Any]) -> None:
+        held = info.pop(_HELD, None)
+        if held is not None:
+            held.release()
+
+    # ``commit`` fires just before the COMMIT: the next writer may meet SQLite's lock for the
+    # moment the COMMIT takes, and its busy handler's first retries are 1-5 ms apart.
+    event.listen(engine, "commit", lambda conn: _release(conn.info))
+    event.listen(engine, "rollback", lambda conn: _release(conn.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: _release(record.info))
+    _gates[engine] = gate
+    return gate
+
+
+def held(engine: Engine) -> AbstractContextManager[None]:
+    """The gate of ``engine`` held for a driver-level write; nothing for an ungated engine."""
+    gate = _gates.get(engine)
+    return gate.held() if gate is not None else nullcontext()

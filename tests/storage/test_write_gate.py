@@ -1,0 +1,123 @@
+"""The SQLite write gate: writers in one process take turns in Python, request threads first, and
+every way a transaction ends gives the gate back (real SQLite engines, real threads)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
+
+from shared.db import write_gate
+from shared.db.engine import dispose_engines, get_engine
+
+WAIT_S = 10.0
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = get_engine(f"sqlite:///{tmp_path / 'gate.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT NOT NULL)"))
+    yield engine
+    dispose_engines()
+
+
+def _gate(engine: Engine) -> write_gate.WriteGate:
+    gate = write_gate._gates.get(engine)
+    assert gate is not None, "SQLite engines get a write gate"
+    return gate
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the other threads"
+        time.sleep(0.005)
+
+
+def _writer(engine: Engine, who: str, interactive: bool) -> threading.Thread:
+    def write() -> None:
+        if interactive:
+            write_gate.mark_interactive()
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (who) VALUES (:who)"), {"who": who})
+
+    return threading.Thread(target=write, name=who)
+
+
+def _order(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.scalars(text("SELECT who FROM t ORDER BY id")))
+
+
+def test_a_request_thread_writes_before_background_writers_that_came_first(engine: Engine) -> None:
+    gate = _gate(engine)
+    holder = engine.connect()
+    holder.execute(text("INSERT INTO t (who) VALUES ('holder')"))  # takes the gate, keeps it
+    background = [_writer(engine, f"background-{n}", interactive=False) for n in range(2)]
+    for thread in background:
+        thread.start()
+    _until(lambda: gate.waiting == 2)
+    request = _writer(engine, "request", interactive=True)
+    request.start()
+    _until(lambda: gate.waiting == 3)
+    holder.commit()
+    holder.close()
+    for thread in (*background, request):
+        thread.join(WAIT_S)
+        assert not thread.is_alive()
+    order = _order(engine)
+    assert order[:2] == ["holder", "request"]
+    assert sorted(order[2:]) == ["background-0", "background-1"]
+
+
+def test_reads_do_not_take_the_gate(engine: Engine) -> None:
+    gate = _gate(engine)
+    with engine.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM t")).scalar_one()
+        writer = _writer(engine, "writer", interactive=False)
+        writer.start()
+        writer.join(WAIT_S)
+        assert not writer.is_alive()
+    assert gate.waiting == 0 and _order(engine) == ["writer"]
+
+
+@pytest.mark.parametrize("ending", ["failed statement", "rollback", "closed without commit"])
+def test_every_end_of_a_write_transaction_gives_the_gate_back(engine: Engine, ending: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (id, who) VALUES (1, 'first')"))
+    if ending == "failed statement":
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (who) VALUES ('kept out')"))
+            conn.execute(text("INSERT INTO t (id, who) VALUES (1, 'duplicate')"))
+    else:
+        conn = engine.connect()
+        conn.execute(text("INSERT INTO t (who) VALUES ('undone')"))
+        if ending == "rollback":
+            conn.rollback()
+        conn.close()
+    after = _writer(engine, "after", interactive=False)
+    after.start()
+    after.join(WAIT_S)
+    assert not after.is_alive(), f"the gate was not given back after a {ending}"
+    assert _order(engine) == ["first", "after"]
+
+
+def test_a_driver_level_write_holds_the_gate(engine: Engine) -> None:
+    gate = _gate(engine)
+    with write_gate.held(engine):
+        waiter = _writer(engine, "waiter", interactive=True)
+        waiter.start()
+        _until(lambda: gate.waiting == 1)
+        raw = engine.raw_connection()
+        raw.cursor().execute("INSERT INTO t (who) VALUES ('bulk')")
+        raw.commit()
+        raw.close()
+    waiter.join(WAIT_S)
+    assert not waiter.is_alive()
+    assert _order(engine) == ["bulk", "waiter"]
