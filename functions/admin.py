@@ -7,10 +7,10 @@ Routes live under ``manage/`` because Azure Functions refuses HTTP routes that s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
+from pydantic import BaseModel
 
 from functions._http import client_ip, handle
 from shared import admin
@@ -23,8 +23,8 @@ ADMINS = frozenset({ROLE_ADMIN})
 KEY = func.AuthLevel.FUNCTION
 
 
-def _admin(req: func.HttpRequest, fn: Callable[[Principal], Any]) -> func.HttpResponse:
-    return handle(req, fn, roles=ADMINS)
+def _admin(req: func.HttpRequest, fn: Callable[[Principal], BaseModel]) -> func.HttpResponse:
+    return handle(req, lambda principal: fn(principal).model_dump(mode="json"), roles=ADMINS)
 
 
 def _content_type(req: func.HttpRequest) -> str:

@@ -27,7 +27,7 @@ async def health(req: func.HttpRequest, client: df.DurableOrchestrationClient) -
         return {}
 
     async def respond(_principal: object) -> func.HttpResponse:
-        status, body = await run_checks({"sql": sql, "blob": blob, "durable": durable})
-        return json_response(body, status)
+        status, answer = await run_checks({"sql": sql, "blob": blob, "durable": durable})
+        return json_response(answer.model_dump(mode="json"), status)
 
     return await handle_async(req, respond, roles=None)

@@ -1,71 +1,166 @@
 """The OpenAPI 3.1 document served at ``/api/openapi.json``.
 
-Analytics operations come from the route table that also parses their requests
-(``shared/analytics/routes.py``); ingest, admin and health operations from the small table below;
-every schema from the pydantic models the code uses (``model_json_schema``).
+Each operation is declared next to the code that serves it, with the pydantic models it speaks:
+analytics by the route table that also parses their requests (``shared/analytics/routes.py``),
+admin by ``shared.admin.OPERATIONS`` (each answer is the return type of the function that
+serves it), health by ``shared.health.OPERATIONS``. Ingest's are declared here, from the models
+of ``shared/schema.py`` that ``shared/ingest.py`` answers with. ``tests/test_openapi.py`` holds
+the document's (path, method) set equal to the HTTP functions the app registers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaValue, models_json_schema
 
+from shared import admin, health
 from shared.analytics.models import ErrorResponse
 from shared.analytics.routes import ENDPOINTS, Endpoint
+from shared.batches import STATUSES
 from shared.schema import (
+    ApiOperation,
+    BatchList,
     BatchStatus,
     IngestAccepted,
-    ProductIn,
+    RequestParam,
     RowError,
-    StoreIn,
     TransactionLine,
-    VendorIn,
 )
 
 REF = "#/components/schemas/{model}"
-BEARER: dict[str, list[str]] = {"bearer": []}
-FUNCTION_KEY: list[dict[str, list[str]]] = [
-    {"bearer": [], "functionKey": []},
-    {"bearer": [], "functionKeyQuery": []},
-]
-ERROR_STATUSES = {
-    "400": "Invalid request; `error.details` names the parameter or row",
-    "401": "Missing or invalid bearer token",
-    "403": "Token valid but not allowed (role, store or region scope)",
-    "429": "Rate limited; see `Retry-After`",
-    "500": "Unexpected failure (no internals disclosed)",
+Mode = Literal["validation", "serialization"]
+Refs = dict[tuple[Any, Mode], JsonSchemaValue]  # (model, mode) -> its $ref
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid request; `error.details` names the parameter or row",
+    401: "Missing or invalid bearer token",
+    403: "Token valid but not allowed (role, store or region scope)",
+    404: "Not found",
+    409: "Conflicts with a request or batch still in progress",
+    413: "Body or batch too large",
+    415: "Unsupported content type",
+    422: "The body is not valid (or an Idempotency-Key was reused with another body)",
+    429: "Rate limited; see `Retry-After`",
+    500: "Unexpected failure (no internals disclosed)",
+    503: "A dependency is down (the body says which)",
 }
+TOKEN_ERRORS = (401, 403, 429)
+_TEXT: dict[str, Any] = {"type": "string"}
+_BINARY: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
+_PROFILE = RequestParam("profile", {"type": "string", "maxLength": 100}, "A column-mapping profile's name.")
+_IDEMPOTENCY_KEY = RequestParam(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 200},
+    "Resending with the same key returns the first answer; another body with it is 422.",
+)
+_INGEST_ERRORS = (409, 413, 415, 422)
+_BATCH_ID = RequestParam(
+    "batch_id", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "As the 202 answer named it."
+)
+
+INGEST_OPERATIONS: tuple[ApiOperation, ...] = (
+    ApiOperation(
+        "POST",
+        "ingest/transactions",
+        "Accept a batch of transaction lines (JSON array, NDJSON, CSV)",
+        "ingest",
+        response=IngestAccepted,
+        status=202,
+        rows=TransactionLine,
+        body_content={"application/x-ndjson": {"schema": _TEXT}},
+        query=(_PROFILE,),
+        headers=(_IDEMPOTENCY_KEY,),
+        errors=_INGEST_ERRORS,
+    ),
+    ApiOperation(
+        "POST",
+        "ingest/files",
+        "Accept a file (CSV, XLSX, Parquet, XML) with an optional mapping profile",
+        "ingest",
+        response=IngestAccepted,
+        status=202,
+        body_content={
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": _BINARY, "profile": {"type": "string", "maxLength": 100}},
+                }
+            },
+            "application/octet-stream": {"schema": _BINARY},
+        },
+        query=(
+            _PROFILE,
+            RequestParam("filename", {"type": "string", "maxLength": 200}, "Its extension names the format."),
+        ),
+        headers=(_IDEMPOTENCY_KEY,),
+        errors=_INGEST_ERRORS,
+    ),
+    ApiOperation(
+        "GET",
+        "ingest/batches",
+        "Recent batches (a vendor sees its own; Admin sees all)",
+        "ingest",
+        response=BatchList,
+        query=(
+            RequestParam(
+                "status", {"type": "string", "enum": sorted(STATUSES)}, "Only batches in this state."
+            ),
+            RequestParam(
+                "limit", {"type": "integer", "minimum": 1, "maximum": 500}, "At most this many (50)."
+            ),
+        ),
+    ),
+    ApiOperation(
+        "GET",
+        "ingest/batches/{batch_id}",
+        "A batch's status and counts",
+        "ingest",
+        response=BatchStatus,
+        path=(_BATCH_ID,),
+        errors=(404,),
+    ),
+    ApiOperation(
+        "GET",
+        "ingest/batches/{batch_id}/quarantine",
+        "Rejected rows with reasons: JSON lines, one RowError each (empty when none)",
+        "ingest",
+        response=None,
+        response_media="application/x-ndjson",
+        path=(_BATCH_ID,),
+        errors=(404, 409),
+    ),
+)
 
 
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": REF.format(model=model.__name__)}
+def operations() -> tuple[ApiOperation, ...]:
+    """Every non-analytics operation the app serves."""
+    return (*health.OPERATIONS, *INGEST_OPERATIONS, *admin.OPERATIONS)
 
 
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
+# --- building the document ---------------------------------------------------------------
+def _json(schema: JsonSchemaValue) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def _errors(*extra: str) -> dict[str, Any]:
-    statuses = dict(ERROR_STATUSES)
-    extra_descriptions = {
-        "404": "Not found",
-        "409": "Conflicting concurrent request",
-        "413": "Body too large",
-        "415": "Unsupported content type",
-        "422": "Idempotency key reused with a different body",
-        "503": "A dependency is down (the body says which)",
-    }
-    statuses.update({code: extra_descriptions[code] for code in extra})
+def _errors(statuses: Iterable[int], refs: Refs) -> dict[str, Any]:
+    error = _json(refs[(ErrorResponse, "serialization")])
     return {
-        code: {"description": text, "content": _json(_ref(ErrorResponse))} for code, text in statuses.items()
+        str(code): {"description": ERROR_DESCRIPTIONS[code], "content": error} for code in sorted(statuses)
     }
 
 
-def _analytics_operation(endpoint: Endpoint) -> dict[str, Any]:
+def _security(bearer: bool, function_key: bool) -> list[dict[str, list[str]]]:
+    if bearer and function_key:
+        return [{"bearer": [], "functionKey": []}, {"bearer": [], "functionKeyQuery": []}]
+    return [{"bearer": []}] if bearer else []
+
+
+def _analytics_operation(endpoint: Endpoint, refs: Refs) -> dict[str, Any]:
     parameters = []
     for param in endpoint.params:
         entry: dict[str, Any] = {
@@ -88,270 +183,114 @@ def _analytics_operation(endpoint: Endpoint) -> dict[str, Any]:
         }
     )
     headers = {
-        "ETag": {"schema": {"type": "string"}, "description": "Validator of this answer."},
-        "Cache-Control": {"schema": {"type": "string"}, "description": "`private, max-age=60`"},
+        "ETag": {"schema": _TEXT, "description": "Validator of this answer."},
+        "Cache-Control": {"schema": _TEXT, "description": "`private, max-age=60`"},
     }
     return {
         "tags": ["analytics"],
         "operationId": f"get_{endpoint.route}",
         "summary": endpoint.summary,
-        "security": [BEARER],
+        "security": _security(bearer=True, function_key=False),
         "parameters": parameters,
         "responses": {
             "200": {
                 "description": "The answer (JSON, or CSV with `format=csv`)",
                 "headers": headers,
                 "content": {
-                    **_json(_ref(endpoint.model)),
+                    **_json(refs[(endpoint.model, "serialization")]),
                     "text/csv": {"schema": {"type": "string", "description": "RFC 4180, header row first"}},
                 },
             },
             "304": {"description": "Not modified (If-None-Match matched)", "headers": headers},
-            **_errors(),
+            **_errors((400, *TOKEN_ERRORS, 500), refs),
         },
     }
 
 
-@dataclass(frozen=True)
-class Operation:
-    path: str
-    method: str
-    summary: str
-    tag: str
-    secured: bool = True  # bearer token + function key
-    body: dict[str, Any] | None = None
-    status: str = "200"
-    response: dict[str, Any] | None = None
-    query: tuple[tuple[str, dict[str, Any]], ...] = ()
-    errors: tuple[str, ...] = ()
+def _parameter(location: str, param: RequestParam, required: bool = False) -> dict[str, Any]:
+    entry = {"name": param.name, "in": location, "required": required, "schema": dict(param.schema)}
+    return {**entry, "description": param.description} if param.description else entry
 
 
-_OBJECT: dict[str, Any] = {"type": "object"}
-_ROWS = {"type": "array", "items": {"type": "object"}}
-_LINES = {"type": "array", "items": _ref(TransactionLine), "minItems": 1}
-_TEXT = {"type": "string"}
+def _path_parameters(op: ApiOperation) -> list[dict[str, Any]]:
+    declared = {param.name: param for param in op.path}
+    names = [part.strip("{}") for part in op.route.split("/") if part.startswith("{")]
+    undeclared = set(declared) - set(names)
+    assert not undeclared, f"{op.method} {op.route} declares no such path parameters: {undeclared}"
+    default = {"type": "string", "minLength": 1, "maxLength": 200}
+    params = [declared.get(name, RequestParam(name, default)) for name in names]
+    return [_parameter("path", param, required=True) for param in params]
 
 
-def _upload(model: type[BaseModel]) -> dict[str, Any]:
-    return {**_json({"type": "array", "items": _ref(model)}), "text/csv": {"schema": _TEXT}}
+def _request_body(op: ApiOperation, refs: Refs) -> dict[str, Any] | None:
+    content: dict[str, Any] = {}
+    if op.body is not None:
+        content.update(_json(refs[(op.body, "validation")]))
+    if op.rows is not None:
+        rows = {"type": "array", "items": refs[(op.rows, "validation")], "minItems": 1}
+        content.update({**_json(rows), "text/csv": {"schema": {**_TEXT, "description": "Header row first."}}})
+    content.update(op.body_content or {})
+    return {"required": True, "content": content} if content else None
 
 
-OTHER_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "/health",
-        "get",
-        "Health of SQL, blob store and durable store",
-        "health",
-        secured=False,
-        response=_OBJECT,
-        errors=("503",),
-    ),
-    Operation(
-        "/ingest/transactions",
-        "post",
-        "Accept a batch of transaction lines (JSON array, NDJSON, CSV)",
-        "ingest",
-        body={**_json(_LINES), "application/x-ndjson": {"schema": _TEXT}, "text/csv": {"schema": _TEXT}},
-        status="202",
-        response=_ref(IngestAccepted),
-        errors=("409", "413", "415", "422"),
-    ),
-    Operation(
-        "/ingest/files",
-        "post",
-        "Accept a file (CSV, XLSX, Parquet, XML) with an optional mapping profile",
-        "ingest",
-        body={
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
-                        "profile": {"type": "string"},
-                    },
-                }
-            },
-            "application/octet-stream": {
-                "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
-            },
-        },
-        status="202",
-        response=_ref(IngestAccepted),
-        query=(("filename", _TEXT),),
-        errors=("409", "413", "415", "422"),
-    ),
-    Operation(
-        "/ingest/batches",
-        "get",
-        "Recent batches",
-        "ingest",
-        response={"type": "object", "properties": {"batches": {"type": "array", "items": _ref(BatchStatus)}}},
-        query=(("status", _TEXT), ("limit", {"type": "integer", "minimum": 1, "maximum": 500})),
-    ),
-    Operation(
-        "/ingest/batches/{batch_id}",
-        "get",
-        "A batch's status and counts",
-        "ingest",
-        response=_ref(BatchStatus),
-        errors=("404",),
-    ),
-    Operation(
-        "/ingest/batches/{batch_id}/quarantine",
-        "get",
-        "Rejected rows with reasons (JSON lines of RowError)",
-        "ingest",
-        response=None,
-        errors=("404",),
-    ),
-    Operation("/manage/vendors", "get", "List vendors", "admin", response=_ROWS),
-    Operation("/manage/vendors/{vendor_id}", "get", "One vendor", "admin", response=_OBJECT, errors=("404",)),
-    Operation(
-        "/manage/vendors/{vendor_id}",
-        "put",
-        "Create or update a vendor",
-        "admin",
-        body=_json(_ref(VendorIn)),
-        response=_OBJECT,
-    ),
-    Operation("/manage/stores", "get", "List stores", "admin", response=_ROWS, query=(("vendor", _TEXT),)),
-    Operation(
-        "/manage/stores",
-        "put",
-        "Upsert stores (JSON array or CSV)",
-        "admin",
-        body=_upload(StoreIn),
-        response=_OBJECT,
-    ),
-    Operation(
-        "/manage/products",
-        "put",
-        "Upsert products (JSON array or CSV)",
-        "admin",
-        body=_upload(ProductIn),
-        response=_OBJECT,
-    ),
-    Operation("/manage/callers", "get", "API callers and their vendors", "admin", response=_ROWS),
-    Operation(
-        "/manage/callers/{subject}",
-        "put",
-        "Map a caller to a vendor",
-        "admin",
-        body=_json(_OBJECT),
-        response=_OBJECT,
-    ),
-    Operation("/manage/callers/{subject}", "delete", "Remove a caller mapping", "admin", response=_OBJECT),
-    Operation("/manage/readers", "get", "Region scopes of dashboard readers", "admin", response=_ROWS),
-    Operation(
-        "/manage/readers/{subject}",
-        "put",
-        "Set a reader's regions",
-        "admin",
-        body=_json(_OBJECT),
-        response=_OBJECT,
-    ),
-    Operation("/manage/mapping-profiles", "get", "Column-mapping profiles", "admin", response=_ROWS),
-    Operation(
-        "/manage/mapping-profiles/{name}",
-        "get",
-        "One mapping profile",
-        "admin",
-        response=_OBJECT,
-        errors=("404",),
-    ),
-    Operation(
-        "/manage/mapping-profiles/{name}",
-        "put",
-        "Create or replace a mapping profile",
-        "admin",
-        body=_json(_OBJECT),
-        response=_OBJECT,
-    ),
-    Operation(
-        "/manage/mapping-profiles/{name}",
-        "delete",
-        "Delete a mapping profile",
-        "admin",
-        response=_OBJECT,
-        errors=("404",),
-    ),
-    Operation(
-        "/manage/audit",
-        "get",
-        "Audit log",
-        "admin",
-        response=_ROWS,
-        query=(("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),),
-    ),
-)
-
-
-def _other_operation(op: Operation) -> dict[str, Any]:
-    parameters = [
-        {
-            "name": name.strip("{}"),
-            "in": "path",
-            "required": True,
-            "schema": {"type": "string", "maxLength": 200},
-        }
-        for name in op.path.split("/")
-        if name.startswith("{")
-    ]
-    parameters += [
-        {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in op.query
-    ]
-    if op.path.startswith("/ingest/") and op.method == "post":
-        parameters.append(
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 200},
-            }
-        )
-    content = _json(op.response) if op.response else {"application/x-ndjson": {"schema": _TEXT}}
+def _operation(op: ApiOperation, refs: Refs) -> dict[str, Any]:
+    parameters = _path_parameters(op)
+    parameters += [_parameter("query", p) for p in op.query]
+    parameters += [_parameter("header", p) for p in op.headers]
+    if op.response is None:
+        success = {op.response_media: {"schema": _TEXT}}
+    else:
+        success = {op.response_media: {"schema": refs[(op.response, "serialization")]}}
+    responses = {str(op.status): {"description": "Success", "content": success}}
+    for code in op.same_body_statuses:
+        responses[str(code)] = {"description": ERROR_DESCRIPTIONS[code], "content": success}
+    errors = set(op.errors) | {500}
+    if op.bearer:
+        errors |= set(TOKEN_ERRORS)
+    if parameters or op.body or op.rows or op.body_content:
+        errors.add(400)
     operation: dict[str, Any] = {
         "tags": [op.tag],
-        "operationId": op.method + "_" + "_".join(part.strip("{}") for part in op.path.strip("/").split("/")),
+        "operationId": op.method.lower() + "_" + "_".join(p.strip("{}") for p in op.route.split("/")),
         "summary": op.summary,
+        "security": _security(op.bearer, op.function_key),
         "parameters": parameters,
-        "responses": {op.status: {"description": "Success", "content": content}, **_errors(*op.errors)},
+        "responses": {**responses, **_errors(errors - set(op.same_body_statuses), refs)},
     }
-    if op.secured:
-        operation["security"] = FUNCTION_KEY
-    if op.body:
-        operation["requestBody"] = {"required": True, "content": op.body}
+    body = _request_body(op, refs)
+    if body is not None:
+        operation["requestBody"] = body
     return operation
 
 
-SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
-    *(e.model for e in ENDPOINTS),
-    ErrorResponse,
-    IngestAccepted,
-    BatchStatus,
-    RowError,
-)
-INPUT_MODELS: tuple[type[BaseModel], ...] = (TransactionLine, VendorIn, StoreIn, ProductIn)
+def _schema_pairs(ops: Iterable[ApiOperation]) -> list[tuple[type[BaseModel], Mode]]:
+    pairs: list[tuple[type[BaseModel], Mode]] = [(e.model, "serialization") for e in ENDPOINTS]
+    pairs += [(ErrorResponse, "serialization"), (RowError, "serialization")]
+    for op in ops:
+        pairs += [(op.response, "serialization")] if op.response else []
+        pairs += [(model, "validation") for model in (op.body, op.rows) if model is not None]
+    return list(dict.fromkeys(pairs))
+
+
+OPENAPI_OPERATION: dict[str, Any] = {
+    "tags": ["meta"],
+    "operationId": "get_openapi",
+    "summary": "This document",
+    "security": [],
+    "responses": {"200": {"description": "OpenAPI 3.1", "content": _json({"type": "object"})}},
+}
 
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
-    pairs = [(m, "serialization") for m in SCHEMA_MODELS] + [(m, "validation") for m in INPUT_MODELS]
-    _keys, definitions = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
+    ops = operations()
+    refs, definitions = models_json_schema(_schema_pairs(ops), ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in ENDPOINTS:
-        paths[f"/{endpoint.route}"] = {"get": _analytics_operation(endpoint)}
-    for op in OTHER_OPERATIONS:
-        paths.setdefault(op.path, {})[op.method] = _other_operation(op)
-    paths["/openapi.json"] = {
-        "get": {
-            "tags": ["meta"],
-            "operationId": "get_openapi",
-            "summary": "This document",
-            "responses": {"200": {"description": "OpenAPI 3.1", "content": _json(_OBJECT)}},
-        }
-    }
+        paths[f"/{endpoint.route}"] = {"get": _analytics_operation(endpoint, refs)}
+    for op in ops:
+        paths.setdefault(f"/{op.route}", {})[op.method.lower()] = _operation(op, refs)
+    paths["/openapi.json"] = {"get": OPENAPI_OPERATION}
     return {
         "openapi": "3.1.0",
         "info": {

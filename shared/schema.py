@@ -8,8 +8,10 @@ canonical columns and the dtypes the validate stage produces.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -230,3 +232,44 @@ class RowError(BaseModel):
     field: str | None = Field(default=None, description="Canonical field at fault, if one is.")
     code: str = Field(examples=["negative_quantity"])
     message: str
+
+
+class BatchList(BaseModel):
+    """The body of ``GET /api/ingest/batches``: the most recent first."""
+
+    batches: list[BatchStatus]
+
+
+# --- how an endpoint speaks: the OpenAPI document (shared/openapi.py) is built from these ----------
+@dataclass(frozen=True)
+class RequestParam:
+    name: str
+    schema: Mapping[str, Any]  # JSON Schema of the value
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ApiOperation:
+    """One HTTP operation: its route as the trigger registers it, and the models it speaks.
+
+    Declared next to the code that serves it (``shared/admin.py``, ``shared/health.py``); the
+    OpenAPI document is generated from these declarations.
+    """
+
+    method: str  # "GET", "PUT", ...
+    route: str  # the Functions route template, e.g. "manage/vendors/{vendor_id}"
+    summary: str
+    tag: str
+    response: type[BaseModel] | None  # the JSON success body; None: ``response_media`` text
+    status: int = 200
+    response_media: str = "application/json"
+    same_body_statuses: tuple[int, ...] = ()  # other statuses answered with the same body model
+    body: type[BaseModel] | None = None  # a JSON object of this model
+    rows: type[BaseModel] | None = None  # a JSON array, or CSV with a header row, of this model
+    body_content: Mapping[str, Any] | None = None  # other request media (OpenAPI ``content``)
+    path: tuple[RequestParam, ...] = ()  # the route's parameters (any not named: a non-empty string)
+    query: tuple[RequestParam, ...] = ()
+    headers: tuple[RequestParam, ...] = ()
+    errors: tuple[int, ...] = ()  # error statuses beyond the ones every operation may answer
+    bearer: bool = True  # needs an Entra ID token
+    function_key: bool = True  # needs a function key (AuthLevel.FUNCTION)
