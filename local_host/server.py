@@ -24,9 +24,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
+from shared.config import get_settings
 from shared.telemetry import get_logger
 
-from .discovery import FunctionIndex
+from .discovery import FunctionIndex, HttpRoute
 from .durable.api import DurableApi
 from .durable.runtime import DurableRuntime
 from .durable.store import TaskHubStore
@@ -40,6 +41,7 @@ from .timers import TimerService
 log = get_logger("local_host")
 HEALTH_WAIT_SECONDS = 120.0
 RUNNABLE_TRIGGERS = frozenset({"httpTrigger", "timerTrigger", "orchestrationTrigger", "activityTrigger"})
+CORS_MAX_AGE_SECONDS = 600
 
 
 @dataclass
@@ -67,7 +69,10 @@ def build_app(config: HostConfig) -> Starlette:
     timers = TimerService(index.of_type("timerTrigger"), invoker, store)
 
     async def http_trigger(request: Request) -> Response:
-        route, params, path_matched = index.route_for(request.method, request.path_params.get("path", ""))
+        path = request.path_params.get("path", "")
+        if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+            return _preflight(request, [r for r in index.routes if r.match(path) is not None])
+        route, params, path_matched = index.route_for(request.method, path)
         if route is None:
             return Response(status_code=405 if path_matched else 404)
         if not _allowed(route.auth_level, request, keys):
@@ -210,6 +215,28 @@ def _site_headers(config_file: Path) -> list[tuple[bytes, bytes]]:
 
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _preflight(request: Request, routes: list[HttpRoute]) -> Response:
+    """A CORS preflight, answered by the host as Azure's platform CORS answers it (the function never
+    runs): the dashboard origin (``SCOUT_DASHBOARD_ORIGIN``) may use the route's methods."""
+    if not routes:
+        return Response(status_code=404)
+    origin = request.headers.get("origin", "")
+    if not origin or origin.rstrip("/") != get_settings().dashboard_origin.rstrip("/"):
+        message = f"Origin {origin!r} may not call this API."
+        return JSONResponse({"error": {"code": "cors_not_allowed", "message": message}}, 403)
+    methods = sorted({m for r in routes for m in (r.methods or _METHODS)} - {"OPTIONS"})
+    headers = {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": ", ".join(methods),
+        "Access-Control-Max-Age": str(CORS_MAX_AGE_SECONDS),
+        "Vary": "Origin",
+    }
+    asked = request.headers.get("access-control-request-headers")
+    if asked:  # any header may be sent, as with Azure's platform CORS
+        headers["Access-Control-Allow-Headers"] = asked
+    return Response(status_code=204, headers=headers)
 
 
 def _supplied_key(request: Request) -> str | None:
