@@ -10,6 +10,7 @@ the document's (path, method) set equal to the HTTP functions the app registers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, Literal
@@ -215,8 +216,10 @@ def _parameter(location: str, param: RequestParam, required: bool = False) -> di
 def _path_parameters(op: ApiOperation) -> list[dict[str, Any]]:
     declared = {param.name: param for param in op.path}
     names = [part.strip("{}") for part in op.route.split("/") if part.startswith("{")]
-    undeclared = set(declared) - set(names)
-    assert not undeclared, f"{op.method} {op.route} declares no such path parameters: {undeclared}"
+    if set(declared) - set(names):
+        raise ValueError(
+            f"{op.method} {op.route} has no path parameters {sorted(set(declared) - set(names))}"
+        )
     default = {"type": "string", "minLength": 1, "maxLength": 200}
     params = [declared.get(name, RequestParam(name, default)) for name in names]
     return [_parameter("path", param, required=True) for param in params]
@@ -251,7 +254,7 @@ def _operation(op: ApiOperation, refs: Refs) -> dict[str, Any]:
         errors.add(400)
     operation: dict[str, Any] = {
         "tags": [op.tag],
-        "operationId": op.method.lower() + "_" + "_".join(p.strip("{}") for p in op.route.split("/")),
+        "operationId": "_".join([op.method.lower(), *re.findall(r"[A-Za-z0-9]+", op.route)]),
         "summary": op.summary,
         "security": _security(op.bearer, op.function_key),
         "parameters": parameters,

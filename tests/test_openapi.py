@@ -71,6 +71,8 @@ def test_document_and_registered_functions_name_the_same_operations() -> None:
     assert registered - documented == set(), "registered but not in the document"
     assert documented - registered == set(), "in the document but not registered"
     assert len(documented) >= 30
+    ids = [op["operationId"] for item in openapi_document()["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids)), "operationId must be unique"
 
 
 def test_every_json_answer_is_a_named_model() -> None:
