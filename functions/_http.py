@@ -18,6 +18,7 @@ import azure.functions as func
 
 from shared.auth.principal import Principal
 from shared.config import get_settings
+from shared.db import write_gate
 from shared.errors import ApiError
 from shared.telemetry import get_logger
 
@@ -134,7 +135,8 @@ def handle(
     if req.method.upper() == "OPTIONS":
         return _finish(preflight(req), req)
     try:
-        return _finish(_shape(fn(_authorize(req, roles))), req)
+        with write_gate.serving_request():
+            return _finish(_shape(fn(_authorize(req, roles))), req)
     except ApiError as err:
         return _finish(error_response(err), req)
     except Exception as exc:  # noqa: BLE001 - the last line of defence answers JSON, never a stack trace
@@ -163,8 +165,9 @@ async def handle_async(
     if req.method.upper() == "OPTIONS":
         return _finish(preflight(req), req)
     try:
-        principal = await asyncio.to_thread(_authorize, req, roles)
-        return _finish(_shape(await fn(principal)), req)
+        with write_gate.serving_request():
+            principal = await asyncio.to_thread(_authorize, req, roles)
+            return _finish(_shape(await fn(principal)), req)
     except ApiError as err:
         return _finish(error_response(err), req)
     except Exception as exc:  # noqa: BLE001

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import pandas as pd
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import Engine, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +43,7 @@ from shared.config import get_settings
 from shared.db import write_gate
 from shared.db.tables import ingest_batch, mapping_profile, utcnow
 from shared.errors import ApiError
-from shared.etl.extract import parse, sniff_format
+from shared.etl.extract import outline, sniff_format
 from shared.etl.mapping import MappingProfile
 from shared.schema import IngestAccepted
 from shared.telemetry import get_logger
@@ -162,11 +161,6 @@ def load_profile(engine: Engine, name: str | None, vendor_id: str | None) -> Map
     return MappingProfile.model_validate_json(row["definition"])
 
 
-def parse_rows(payload: bytes, fmt: str, profile: MappingProfile | None) -> pd.DataFrame:
-    """Parse the payload into canonical columns (no business rules); 400/422 on bad input."""
-    return parse(payload, fmt, profile).frame
-
-
 def check_envelope(engine: Engine, principal: Principal, req: IngestRequest) -> Envelope:
     """Every check that can refuse the request, in order of cost; writes nothing."""
     settings = get_settings()
@@ -176,18 +170,15 @@ def check_envelope(engine: Engine, principal: Principal, req: IngestRequest) -> 
         raise ApiError(403, "vendor_not_mapped", "This caller is not mapped to a vendor; ask an admin.")
     profile_name = req.params.get("profile") or form_profile
     profile = load_profile(engine, profile_name, principal.vendor_id)
-    frame = parse_rows(payload, fmt, profile)
-    if len(frame) == 0:
-        raise ApiError(400, "empty_body", "The body holds no rows.")
-    if len(frame) > settings.max_rows_per_batch:
+    batch = outline(payload, fmt, profile)
+    if batch.rows > settings.max_rows_per_batch:
         raise ApiError(
             413,
             "too_many_rows",
-            f"The batch has {len(frame)} rows; the limit is {settings.max_rows_per_batch}.",
+            f"The batch has {batch.rows} rows; the limit is {settings.max_rows_per_batch}.",
         )
-    stores = sorted({str(s) for s in frame["store_id"].dropna().unique()}) if "store_id" in frame else []
-    check_store_scope(principal, stores)
-    return Envelope(fmt, payload, profile_name, request_hash(fmt, profile_name, payload), len(frame))
+    check_store_scope(principal, batch.stores)
+    return Envelope(fmt, payload, profile_name, request_hash(fmt, profile_name, payload), batch.rows)
 
 
 # --- idempotency and the batch row -------------------------------------------------------

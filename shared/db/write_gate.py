@@ -6,6 +6,10 @@ request's batch row — can wait seconds behind a stream of ETL transactions. Th
 writers in Python instead: a connection takes it before its first write statement and gives it
 back at commit or rollback, and a thread marked interactive (one serving a request) goes before
 background work. Writers in other processes still meet SQLite's own lock and busy timeout.
+
+Background writers (ETL stages, summary refresh) also step aside while requests are being served,
+for at most :data:`BACKGROUND_YIELD_S` per transaction: on a small machine the CPU they would take
+is what keeps request latency low; they catch up when requests pause.
 """
 
 from __future__ import annotations
@@ -20,14 +24,42 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+BACKGROUND_YIELD_S = 0.1
 _HELD = "scout_write_gate"  # key in the pooled DBAPI connection's info: the gate it holds
 _thread = threading.local()
 _gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
 
 
+_requests_changed = threading.Condition()
+_requests_in_flight = 0
+
+
 def mark_interactive() -> None:
     """Mark the calling thread as serving requests (a ``ThreadPoolExecutor`` initializer)."""
     _thread.interactive = True
+
+
+@contextmanager
+def serving_request() -> Iterator[None]:
+    """Around the handling of one request: counted as in flight, and the calling thread's writes
+    go first meanwhile."""
+    global _requests_in_flight
+    was_interactive = getattr(_thread, "interactive", False)
+    _thread.interactive = True
+    with _requests_changed:
+        _requests_in_flight += 1
+    try:
+        yield
+    finally:
+        _thread.interactive = was_interactive
+        with _requests_changed:
+            _requests_in_flight -= 1
+            _requests_changed.notify_all()
+
+
+def _step_aside_for_requests() -> None:
+    with _requests_changed:
+        _requests_changed.wait_for(lambda: _requests_in_flight == 0, BACKGROUND_YIELD_S)
 
 
 class WriteGate:
@@ -47,6 +79,8 @@ class WriteGate:
         """Wait for the gate; False if ``timeout_s`` passed first (SQLite's lock then decides,
         e.g. for a thread writing through a second connection while its first holds the gate)."""
         interactive = getattr(_thread, "interactive", False)
+        if not interactive:
+            _step_aside_for_requests()
         with self._changed:
             self._waiting += 1
             if interactive:

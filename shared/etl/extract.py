@@ -102,21 +102,58 @@ def sniff_format(content_type: str | None, filename: str | None, first_bytes: by
 
 def parse(raw: bytes, fmt: str, profile: MappingProfile | None = None) -> ParsedBatch:
     """Parse ``raw`` as ``fmt``; map it through ``profile`` if given; check the columns."""
+    _check_payload(raw, fmt)
+    frame = _READERS[fmt](raw)
+    if frame.empty:
+        raise _no_lines()
+    if profile is not None:
+        frame = apply_mapping(frame, profile)
+    _check_columns([c for c in frame.columns if c != ROW_COLUMN], profile)
+    return ParsedBatch(frame=frame, fmt=fmt)
+
+
+@dataclass(frozen=True)
+class BatchOutline:
+    """What an ingest request's envelope checks need: how many lines, and for which stores."""
+
+    rows: int
+    stores: list[str]
+
+
+def outline(raw: bytes, fmt: str, profile: MappingProfile | None = None) -> BatchOutline:
+    """The lines and stores of a payload, refusing it exactly as :func:`parse` would.
+
+    JSON without a mapping profile is only decoded, not turned into a frame (most of
+    :func:`parse`'s cost, which the ETL pays later anyway); other payloads are parsed."""
+    if profile is not None or fmt not in _JSON_ITEMS:
+        frame = parse(raw, fmt, profile).frame
+        stores = frame["store_id"].dropna().unique() if "store_id" in frame else []
+        return BatchOutline(len(frame), sorted({str(s) for s in stores}))
+    _check_payload(raw, fmt)
+    items, rows = _JSON_ITEMS[fmt](raw)
+    _check_objects(items, rows, f"malformed_{fmt}")
+    keys = list(dict.fromkeys(key for item in items for key in item))
+    names = _column_names(keys)
+    if not items:
+        raise _no_lines()
+    _check_columns(names, None)
+    store_key = keys[names.index("store_id")]
+    values = (_cell_text(item.get(store_key)) for item in items)
+    return BatchOutline(len(items), sorted({str(v) for v in values if v is not None and v == v}))
+
+
+def _check_payload(raw: bytes, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ApiError(415, "unsupported_format", f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
     if not raw or raw.isspace():  # isspace stops at the first other byte; strip() would copy
         raise ApiError(400, "empty_batch", "The request body is empty.")
-    frame = _READERS[fmt](raw)
-    if frame.empty:
-        raise ApiError(400, "empty_batch", "The payload holds no transaction lines.")
-    if profile is not None:
-        frame = apply_mapping(frame, profile)
-    _check_columns(frame, profile)
-    return ParsedBatch(frame=frame, fmt=fmt)
 
 
-def _check_columns(frame: pd.DataFrame, profile: MappingProfile | None) -> None:
-    columns = [c for c in frame.columns if c != ROW_COLUMN]
+def _no_lines() -> ApiError:
+    return ApiError(400, "empty_batch", "The payload holds no transaction lines.")
+
+
+def _check_columns(columns: list[str], profile: MappingProfile | None) -> None:
     unknown = [c for c in columns if c not in CANONICAL_COLUMNS]
     if unknown:
         hint = "" if profile else " Use a mapping profile for a vendor's own column names."
@@ -136,12 +173,18 @@ def _check_columns(frame: pd.DataFrame, profile: MappingProfile | None) -> None:
         )
 
 
-def _text_frame(records: pd.DataFrame, rows: Any) -> pd.DataFrame:
-    """Every column as text (NA stays NA), header names trimmed, plus ``_row``."""
-    names = [str(c).strip() for c in records.columns]
+def _column_names(raw_names: list[Any]) -> list[str]:
+    """Header names trimmed; two that trim to the same name are refused."""
+    names = [str(c).strip() for c in raw_names]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ApiError(400, "duplicate_columns", f"Columns appear more than once: {', '.join(dupes)}.")
+    return names
+
+
+def _text_frame(records: pd.DataFrame, rows: Any) -> pd.DataFrame:
+    """Every column as text (NA stays NA), header names trimmed, plus ``_row``."""
+    names = _column_names(list(records.columns))
     out = pd.DataFrame(
         {name: _as_text(records.iloc[:, i]) for i, name in enumerate(names)},
         index=pd.RangeIndex(len(records)),
@@ -224,7 +267,7 @@ def _arrow_csv(raw: bytes, header: list[str], bad: list[dict[str, Any]], *, use_
         raise ApiError(400, "malformed_csv", f"The CSV cannot be read: {exc}.") from exc
 
 
-def _records(items: list[Any], rows: list[int], code: str) -> pd.DataFrame:
+def _check_objects(items: list[Any], rows: list[int], code: str) -> None:
     wrong = [r for item, r in zip(items, rows, strict=True) if not isinstance(item, dict)]
     if wrong:
         raise ApiError(
@@ -233,10 +276,23 @@ def _records(items: list[Any], rows: list[int], code: str) -> pd.DataFrame:
             "Every transaction line must be a JSON object.",
             details=[{"row": r, "code": "not_an_object"} for r in wrong[:_MAX_DETAILS]],
         )
-    return _text_frame(pd.DataFrame.from_records(items), rows)
 
 
 def _read_json(raw: bytes) -> pd.DataFrame:
+    return _json_frame(raw, "json")
+
+
+def _read_ndjson(raw: bytes) -> pd.DataFrame:
+    return _json_frame(raw, "ndjson")
+
+
+def _json_frame(raw: bytes, fmt: str) -> pd.DataFrame:
+    items, rows = _JSON_ITEMS[fmt](raw)
+    _check_objects(items, rows, f"malformed_{fmt}")
+    return _text_frame(pd.DataFrame.from_records(items), rows)
+
+
+def _json_items(raw: bytes) -> tuple[list[Any], list[int]]:
     try:
         items = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -247,10 +303,10 @@ def _read_json(raw: bytes) -> pd.DataFrame:
         raise ApiError(400, "malformed_json", "The body must be a JSON array of transaction lines.")
     if not items:
         raise ApiError(400, "empty_batch", "The JSON array is empty.")
-    return _records(items, list(range(1, len(items) + 1)), "malformed_json")
+    return items, list(range(1, len(items) + 1))
 
 
-def _read_ndjson(raw: bytes) -> pd.DataFrame:
+def _ndjson_items(raw: bytes) -> tuple[list[Any], list[int]]:
     lines = raw.split(b"\n")
     rows = [i for i, line in enumerate(lines, start=1) if line.strip()]
     body = [lines[i - 1] for i in rows]
@@ -262,7 +318,7 @@ def _read_ndjson(raw: bytes) -> pd.DataFrame:
         raise ApiError(
             400, "malformed_ndjson", "Some lines are not valid JSON.", details=_bad_lines(body, rows)
         )
-    return _records(items, rows, "malformed_ndjson")
+    return items, rows
 
 
 def _bad_lines(body: list[bytes], rows: list[int]) -> list[dict[str, Any]]:
@@ -347,6 +403,7 @@ def _read_xml(raw: bytes) -> pd.DataFrame:
     return _text_frame(pd.DataFrame.from_records(items), range(1, len(items) + 1))
 
 
+_JSON_ITEMS = {"json": _json_items, "ndjson": _ndjson_items}
 _READERS = {
     "json": _read_json,
     "ndjson": _read_ndjson,

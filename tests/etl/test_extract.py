@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from shared.errors import ApiError
-from shared.etl.extract import parse, sniff_format
+from shared.etl.extract import outline, parse, sniff_format
 from shared.etl.validate import validate
 from shared.schema import REQUIRED_COLUMNS
 from tests.etl.conftest import FIXTURES
@@ -225,3 +225,61 @@ def test_sniff_refuses_unknown_media_types():
     with pytest.raises(ApiError) as caught:
         sniff_format("image/png", None, b"\x89PNG")
     assert (caught.value.status, caught.value.code) == (415, "unsupported_media_type")
+
+
+_LINE = {"transaction_id": "T1", "line_number": 1, "timestamp": "2026-03-15T10:00:00Z", "sku": "A"}
+_LINE.update(quantity=1, unit_price=2.5)
+
+
+def _json(*lines: dict) -> bytes:
+    return json.dumps(list(lines)).encode()
+
+
+def _ndjson(*lines: dict) -> bytes:
+    return b"\n".join(json.dumps(line).encode() for line in lines) + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "fmt"),
+    [
+        ((FIXTURES / "lines.json").read_bytes(), "json"),
+        ((FIXTURES / "lines.ndjson").read_bytes(), "ndjson"),
+        (
+            _json({**_LINE, "store_id": "S-1"}, {**_LINE, "store_id": "S-2"}, {**_LINE, "store_id": "S-1"}),
+            "json",
+        ),
+        (
+            _ndjson({**_LINE, "store_id": 7}, {**_LINE, "store_id": 7.5}, {**_LINE, "store_id": True}),
+            "ndjson",
+        ),
+        (_json({**_LINE, "store_id": None}, {**_LINE}, {**_LINE, "store_id": ""}), "json"),
+        (_json({**_LINE, " store_id ": "S-1"}), "json"),  # header names are trimmed
+        (_json({**_LINE, "store_id": {"id": "S-1"}}), "json"),  # nested values kept as sent
+        (b"", "json"),
+        (b"[]", "json"),
+        (b"[{}, {}]", "json"),
+        (b'[{"transaction_id": "T1",', "json"),
+        (b'{"lines": []}', "json"),
+        (b"[1, 2]", "json"),
+        (b"\xff\xfe[]", "json"),
+        (b'{"transaction_id": "T1"}\n{oops}\n', "ndjson"),
+        (b'{"transaction_id": "T1"}\n[1]\n', "ndjson"),
+        (_json({**_LINE, "store_id": "S-1", "store_id ": "S-2"}), "json"),  # trims to a duplicate
+        (_json({**_LINE, "store_id": "S-1", "vendor_id": "V"}), "json"),  # not a canonical column
+        (_json({k: v for k, v in _LINE.items() if k != "sku"} | {"store_id": "S-1"}), "json"),
+        (_json(_LINE), "json"),  # no store_id column at all
+    ],
+)
+def test_outline_of_json_agrees_with_a_full_parse(raw: bytes, fmt: str) -> None:
+    """The ingest envelope decodes JSON without building the frame; it must count the same lines,
+    see the same stores and refuse the same payloads with the same code as :func:`parse`."""
+    try:
+        frame = parse(raw, fmt).frame
+    except ApiError as parse_error:
+        with pytest.raises(ApiError) as caught:
+            outline(raw, fmt)
+        assert (caught.value.status, caught.value.code) == (parse_error.status, parse_error.code)
+        return
+    batch = outline(raw, fmt)
+    assert batch.rows == len(frame)
+    assert batch.stores == sorted({str(s) for s in frame["store_id"].dropna()})
