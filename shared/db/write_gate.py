@@ -72,32 +72,31 @@ class WriteGate:
 
     @property
     def waiting(self) -> int:
-        """Threads waiting for the gate now."""
+        """Threads waiting for the gate now (background ones stepping aside for requests included)."""
         return self._waiting
 
     def acquire(self) -> bool:
         """Wait for the gate; False if ``timeout_s`` passed first (SQLite's lock then decides,
         e.g. for a thread writing through a second connection while its first holds the gate)."""
         interactive = getattr(_thread, "interactive", False)
-        if not interactive:
-            _step_aside_for_requests()
         with self._changed:
             self._waiting += 1
-            if interactive:
-                self._interactive_waiting += 1
-            try:
+            self._interactive_waiting += interactive
+        try:
+            if not interactive:
+                _step_aside_for_requests()
+            with self._changed:
                 acquired = self._changed.wait_for(
                     lambda: not self._held and (interactive or self._interactive_waiting == 0),
                     self._timeout_s,
                 )
-                if acquired:
-                    self._held = True
+                self._held = self._held or acquired
                 return acquired
-            finally:
+        finally:
+            with self._changed:
                 self._waiting -= 1
-                if interactive:
-                    self._interactive_waiting -= 1
-                    self._changed.notify_all()
+                self._interactive_waiting -= interactive
+                self._changed.notify_all()
 
     def release(self) -> None:
         with self._changed:

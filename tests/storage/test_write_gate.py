@@ -121,3 +121,20 @@ def test_a_driver_level_write_holds_the_gate(engine: Engine) -> None:
     waiter.join(WAIT_S)
     assert not waiter.is_alive()
     assert _order(engine) == ["bulk", "waiter"]
+
+
+def test_background_writers_step_aside_while_a_request_is_served(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(write_gate, "BACKGROUND_YIELD_S", WAIT_S)  # step aside until the request ends
+    gate = _gate(engine)
+    with write_gate.serving_request():
+        background = _writer(engine, "background", interactive=False)
+        background.start()
+        _until(lambda: gate.waiting == 1)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (who) VALUES ('request')"))
+        assert _order(engine) == ["request"] and background.is_alive()
+    background.join(WAIT_S)
+    assert not background.is_alive()
+    assert _order(engine) == ["request", "background"]
