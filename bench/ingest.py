@@ -128,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=1_000, help="lines per batch")
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--batches-per-client", type=int, default=6)
+    parser.add_argument("--batches-per-client", type=int, default=25)
     parser.add_argument("--baseline-batches", type=int, default=12)
     args = parser.parse_args()
     concurrent_batches = args.clients * args.batches_per_client

@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -294,7 +295,7 @@ def _json_frame(raw: bytes, fmt: str) -> pd.DataFrame:
 
 def _json_items(raw: bytes) -> tuple[list[Any], list[int]]:
     try:
-        items = json.loads(raw)
+        items = orjson.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(
             400, "malformed_json", f"The body is not valid JSON: {exc}.", details=_json_where(exc)
@@ -311,7 +312,7 @@ def _ndjson_items(raw: bytes) -> tuple[list[Any], list[int]]:
     rows = [i for i, line in enumerate(lines, start=1) if line.strip()]
     body = [lines[i - 1] for i in rows]
     try:
-        items = json.loads(b"[" + b",".join(body) + b"]")
+        items = orjson.loads(b"[" + b",".join(body) + b"]")
     except (json.JSONDecodeError, UnicodeDecodeError):
         items = None
     if items is None or len(items) != len(body):
@@ -325,7 +326,7 @@ def _bad_lines(body: list[bytes], rows: list[int]) -> list[dict[str, Any]]:
     bad: list[dict[str, Any]] = []
     for line, row in zip(body, rows, strict=True):
         try:
-            json.loads(line)
+            orjson.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             bad.append({"row": row, "code": "invalid_json", "message": str(exc)})
             if len(bad) >= _MAX_DETAILS:
