@@ -35,7 +35,7 @@ SECURITY_HEADERS = {
 
 CORS_METHODS = ("GET", "POST", "PUT", "DELETE")
 CORS_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-None-Match"
-CORS_EXPOSED_HEADERS = "ETag, Location, Retry-After, Idempotency-Replayed"
+CORS_EXPOSED_HEADERS = "ETag, Location, Retry-After, Idempotent-Replayed"
 CORS_MAX_AGE_SECONDS = 600
 
 Result = func.HttpResponse | dict[str, Any] | list[Any]

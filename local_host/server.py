@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -164,7 +165,7 @@ def build_app(config: HostConfig) -> Starlette:
         Route("/admin/functions", list_functions, methods=["GET"]),
         Route("/admin/functions/{name}", run_function, methods=["POST"]),
         *durable_api.routes(),
-        Route(f"{prefix}/{{path:path}}", http_trigger, methods=_METHODS),
+        Route(f"{prefix}/{{path:anypath}}", http_trigger, methods=_METHODS),
         Route(prefix or "/", http_trigger, methods=_METHODS),
     ]
     if dev_auth_enabled():
@@ -215,6 +216,22 @@ def _site_headers(config_file: Path) -> list[tuple[bytes, bytes]]:
 
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+class AnyPathConvertor(Convertor[str]):
+    """Starlette's ``path`` stops at a newline (``.`` in its pattern); Azure routes ``%0A`` in a
+    segment to the function like any other character."""
+
+    regex = "(?s:.*)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anypath", AnyPathConvertor())
 
 
 def _preflight(request: Request, routes: list[HttpRoute]) -> Response:

@@ -36,6 +36,7 @@ def test_request_and_response_are_mapped(shared_host: LocalHost) -> None:
 def test_route_templates_constraints_and_methods(shared_host: LocalHost) -> None:
     with shared_host.client() as client:
         assert client.get("/api/echo/7").json()["route"] == {"id": "7"}  # optional segment left out
+        assert client.get("/api/echo/7/a%0Ab").json()["route"] == {"id": "7", "name": "a\nb"}
         assert client.get("/api/echo/not-a-number").status_code == 404  # {id:int}
         assert client.delete("/api/echo/7").status_code == 405
         assert client.get("/api/no/such/route").status_code == 404
