@@ -42,7 +42,6 @@ FILTER_WEIGHTS = (35, 20, 10, 15, 10, 10)
 FACT_ONLY_FILTERS = {
     "geographic": {"brand"},
     "stores": {"brand"},
-    "products": {"category", "brand", "region+category"},
     "behavior": {"brand"},
     "customers": {"category", "brand", "region+category"},
 }

@@ -27,7 +27,7 @@ def stores(ctx: Context) -> StoresResponse:
             revenue=f["revenue"],
             transactions=f["transactions"],
         )
-        for f in store_figures(ctx).values()
+        for f in store_figures(ctx, previous=False).values()
     ]
     descending = sort in ("revenue", "transactions")
     rows.sort(key=lambda r: r.store_id)
@@ -37,7 +37,9 @@ def stores(ctx: Context) -> StoresResponse:
 
 def filters(ctx: Context) -> FiltersResponse:
     days = TABLES["sum_store_day"].c.local_date
-    first, last = ctx.conn.execute(select(func.min(days), func.max(days))).one()
+    # one aggregate per SELECT: SQLite answers a lone min() or max() from the index's ends
+    first = ctx.conn.execute(select(func.min(days))).scalar()
+    last = ctx.conn.execute(select(func.max(days))).scalar()
     visible = stores_in_scope(ctx, ctx.scope)
     payments = TABLES["sum_region_month_payment"].c.payment_method
     return FiltersResponse(

@@ -28,9 +28,9 @@ def stores_in_scope(ctx: Context, scope: Scope | None = None) -> dict[str, dict[
     return {row.store_id: dict(row._mapping) for row in ctx.conn.execute(query)}
 
 
-def store_figures(ctx: Context) -> dict[str, dict[str, Any]]:
-    """Per store: revenue, transactions, units now and revenue in the previous period; stores
-    in scope without sales included with zeros."""
+def store_figures(ctx: Context, *, previous: bool = True) -> dict[str, dict[str, Any]]:
+    """Per store: revenue, transactions, units now and (unless ``previous`` is false) revenue in
+    the previous period; stores in scope without sales included with zeros."""
     stores = stores_in_scope(ctx)
     figures: dict[str, dict[str, Any]] = {
         sid: {"revenue": 0.0, "transactions": 0, "units": 0.0, "previous_revenue": 0.0} for sid in stores
@@ -39,7 +39,7 @@ def store_figures(ctx: Context) -> dict[str, dict[str, Any]]:
         figures.setdefault(row["store_id"], {"previous_revenue": 0.0}).update(
             revenue=row["revenue"], transactions=row["transactions"], units=row["units"]
         )
-    for row in ctx.rows(("store_id",), ("revenue",), scope=ctx.previous_scope):
+    for row in ctx.rows(("store_id",), ("revenue",), scope=ctx.previous_scope) if previous else ():
         figures.setdefault(row["store_id"], {"revenue": 0.0, "transactions": 0, "units": 0.0})
         figures[row["store_id"]]["previous_revenue"] = row["revenue"]
     for sid, values in figures.items():

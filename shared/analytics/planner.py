@@ -106,8 +106,9 @@ def _can_answer(spec: SummarySpec, question: Question, day_level: bool) -> bool:
 
 
 def _source_for(question: Question, scope: Scope, day_level: bool) -> Piece:
-    if not question.from_fact:
-        candidates = [s for s in SPECS if _can_answer(s, question, day_level)]
+    # whole months that no month table can answer are read from a day table, else the fact table
+    for day_table in (True,) if day_level else (False, True):
+        candidates = [] if question.from_fact else [s for s in SPECS if _can_answer(s, question, day_table)]
         if candidates:
             spec = min(candidates, key=_size)
             return Piece(scope, SummarySource(spec.table, question.dims), spec.name)

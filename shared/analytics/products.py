@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Float, Select, cast, select
 
 from shared.analytics.calendar import first_of_month, month_end
 from shared.analytics.context import Context
@@ -21,6 +21,7 @@ from shared.analytics.models import (
     Share,
     SkuRank,
 )
+from shared.analytics.planner import query_for
 from shared.analytics.sources import Scope
 from shared.db.tables import dim_product
 
@@ -79,6 +80,32 @@ def pair_scope(scope: Scope) -> Scope:
     return replace(scope, date_from=first_of_month(recent), date_to=month_end(scope.date_to))
 
 
+def _top_pairs(ctx: Context, months: Scope, pair_sort: str, top: int) -> Select[Any]:
+    """The ``top`` pairs (sku_a, sku_b, both, n_a, n_b) by ``pair_sort``, ranked in SQL so only
+    they leave the database. Support ranks as ``both``, confidence as ``both / n_a`` and lift as
+    ``both / (n_a * n_b)`` (the basket count is a common factor)."""
+    # A SKU has one category and brand, so every basket holding two SKUs that pass the category/brand
+    # filters holds two matching lines: pairs are read unfiltered, then kept among those SKUs.
+    any_product = replace(months, categories=None, brands=None)
+    pair = query_for(ctx.question(("sku_a", "sku_b"), ("transactions",), scope=any_product)).subquery("pair")
+    skus = query_for(ctx.question(("sku",), ("transactions",), scope=months)).subquery("skus")
+    a, b = skus.alias("sku_a_count"), skus.alias("sku_b_count")
+    both = cast(pair.c.transactions, Float)
+    rank = {
+        "support": both,
+        "confidence": both / cast(a.c.transactions, Float),
+        "lift": both / (cast(a.c.transactions, Float) * cast(b.c.transactions, Float)),
+    }[pair_sort]
+    return (
+        select(pair.c.sku_a, pair.c.sku_b, pair.c.transactions, a.c.transactions, b.c.transactions)
+        .join_from(pair, a, a.c.sku == pair.c.sku_a)
+        .join(b, b.c.sku == pair.c.sku_b)
+        .where(pair.c.transactions >= MIN_PAIR_TRANSACTIONS, a.c.transactions > 0, b.c.transactions > 0)
+        .order_by(rank.desc(), pair.c.sku_a, pair.c.sku_b)
+        .limit(top)
+    )
+
+
 def products(ctx: Context) -> ProductsResponse:
     top, sku_sort, pair_sort = ctx.options["top"], ctx.options["sku_sort"], ctx.options["pair_sort"]
     measures = ("revenue", "units", "transactions")
@@ -109,23 +136,8 @@ def products(ctx: Context) -> ProductsResponse:
         region_revenue[r["region"]] += r["revenue"]
     months = pair_scope(ctx.scope)
     basket_transactions = ctx.total(("transactions",), scope=months)["transactions"]
-    sku_transactions = {
-        r["sku"]: r["transactions"] for r in ctx.rows(("sku",), ("transactions",), scope=months)
-    }
-    scored = []  # (support, confidence, lift, sku_a, sku_b, both): models only for the top few
-    # A SKU has one category and brand, so every basket holding two SKUs that pass the category/brand
-    # filters holds two matching lines: pairs are read unfiltered, then kept among those SKUs.
-    any_product = replace(months, categories=None, brands=None)
-    for row in ctx.rows(("sku_a", "sku_b"), ("transactions",), scope=any_product):
-        sku_a, sku_b, both = row["sku_a"], row["sku_b"], row["transactions"]
-        n_a, n_b = sku_transactions.get(sku_a, 0), sku_transactions.get(sku_b, 0)
-        if both >= MIN_PAIR_TRANSACTIONS and n_a and n_b:
-            support = both / basket_transactions
-            lift = both * basket_transactions / (n_a * n_b)
-            scored.append((support, both / n_a, lift, sku_a, sku_b, both))
-    rank = ("support", "confidence", "lift").index(pair_sort)
-    best = sorted(scored, key=lambda t: (-t[rank], t[3], t[4]))[:top]
-    names.update(_names(ctx, {sku for t in best for sku in t[3:5]} - names.keys()))
+    best = ctx.conn.execute(_top_pairs(ctx, months, pair_sort, top)).all()
+    names.update(_names(ctx, {sku for row in best for sku in row[:2]} - names.keys()))
     pairs = [
         ProductPair(
             sku_a=a,
@@ -133,11 +145,11 @@ def products(ctx: Context) -> ProductsResponse:
             product_a=names.get(a, a),
             product_b=names.get(b, b),
             transactions=both,
-            support=support,
-            confidence=confidence,
-            lift=lift,
+            support=both / basket_transactions,
+            confidence=both / n_a,
+            lift=both * basket_transactions / (n_a * n_b),
         )
-        for support, confidence, lift, a, b, both in best
+        for a, b, both, n_a, n_b in best
     ]
     return ProductsResponse(
         filters=ctx.filters,

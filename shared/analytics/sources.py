@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -228,8 +228,15 @@ class SummarySource(Source):
 
 
 def month_ranges_condition(column: Any, months: Sequence[date]) -> ColumnElement[bool]:
-    """``column`` (a date) falls in one of ``months`` (first days), as sargable ranges."""
-    return or_(*(and_(column >= m, column <= month_end(m)) for m in sorted(set(months))))
+    """``column`` (a date) falls in one of ``months`` (first days), as sargable ranges: one per run
+    of consecutive months."""
+    ranges: list[list[date]] = []
+    for month in sorted(set(months)):
+        if ranges and month == ranges[-1][1] + timedelta(days=1):
+            ranges[-1][1] = month_end(month)
+        else:
+            ranges.append([month, month_end(month)])
+    return or_(*(and_(column >= first, column <= last) for first, last in ranges))
 
 
 class PairSource(Source):

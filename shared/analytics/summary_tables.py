@@ -94,17 +94,18 @@ SPECS: tuple[SummarySpec, ...] = (
     SummarySpec("sum_store_day_category", ("local_date", "store_id", "category")),  # 2.9M
     SummarySpec("sum_region_day_brand", ("local_date", "region", "brand")),  # ~900k
     SummarySpec("sum_region_day_sku", ("local_date", "region", "sku", "brand", "category")),  # ~3M
-    SummarySpec("sum_region_day_hour", ("local_date", "region", "weekday", "local_hour")),  # ~175k
-    SummarySpec("sum_region_day_basket", ("local_date", "region", "size_bucket", "value_bucket")),  # ~300k
-    SummarySpec("sum_region_day_payment", ("local_date", "region", "payment_method")),  # ~75k
+    SummarySpec("sum_store_day_hour", ("local_date", "store_id", "weekday", "local_hour")),  # ~3M
+    SummarySpec("sum_store_day_basket", ("local_date", "store_id", "size_bucket", "value_bucket")),  # ~2.5M
+    SummarySpec("sum_store_day_payment", ("local_date", "store_id", "payment_method")),  # ~1.5M
     SummarySpec(
         "sum_customer_store_day",
         ("local_date", "store_id", *_CUSTOMER),
         only_identified=True,
         measures=CUSTOMER_MEASURES,
     ),  # one row per customer visit day
-    # a transaction falls on one day, so per-day pair counts add up to the month's
-    SummarySpec("pair_day", ("local_date", "sku_a", "sku_b"), measures=PAIR_MEASURES),  # <= 20k per day
+    # a transaction falls on one day in one store, so pair counts add up over regions and days
+    SummarySpec("pair_region_day", ("local_date", "region", "sku_a", "sku_b"), measures=PAIR_MEASURES),
+    SummarySpec("sum_region_day_category_brand", ("local_date", "region", "category", "brand")),  # ~500k
     SummarySpec(
         "sum_region_day_category_hour", ("local_date", "region", "category", "weekday", "local_hour")
     ),  # ~1.3M
@@ -115,9 +116,26 @@ SPECS: tuple[SummarySpec, ...] = (
     # day level, rolled up over stores, then over regions (chain-wide)
     SummarySpec("sum_region_day", ("local_date", "region"), source="sum_store_day"),  # 12k
     SummarySpec(
+        "sum_region_day_hour", ("local_date", "region", "weekday", "local_hour"), source="sum_store_day_hour"
+    ),  # ~175k
+    SummarySpec(
+        "sum_region_day_basket",
+        ("local_date", "region", "size_bucket", "value_bucket"),
+        source="sum_store_day_basket",
+    ),  # ~300k
+    SummarySpec(
+        "sum_region_day_payment", ("local_date", "region", "payment_method"), source="sum_store_day_payment"
+    ),  # ~75k
+    SummarySpec(
         "sum_region_day_category", ("local_date", "region", "category"), source="sum_store_day_category"
     ),
     SummarySpec("sum_day", ("local_date",), source="sum_region_day"),
+    SummarySpec(
+        "pair_day", ("local_date", "sku_a", "sku_b"), source="pair_region_day", measures=PAIR_MEASURES
+    ),  # ~800 per day
+    SummarySpec(
+        "sum_day_category_brand", ("local_date", "category", "brand"), source="sum_region_day_category_brand"
+    ),
     SummarySpec("sum_day_category", ("local_date", "category"), source="sum_region_day_category"),
     SummarySpec("sum_day_brand", ("local_date", "brand"), source="sum_region_day_brand"),
     SummarySpec(
@@ -145,6 +163,12 @@ SPECS: tuple[SummarySpec, ...] = (
     ),
     # month level, rolled up over days
     SummarySpec("pair_month", ("month", "sku_a", "sku_b"), source="pair_day", measures=PAIR_MEASURES),
+    SummarySpec(
+        "pair_region_month",
+        ("month", "region", "sku_a", "sku_b"),
+        source="pair_region_day",
+        measures=PAIR_MEASURES,
+    ),
     SummarySpec("sum_store_month", ("month", "store_id"), source="sum_store_day"),  # 12k
     SummarySpec(
         "sum_store_month_category", ("month", "store_id", "category"), source="sum_store_day_category"
@@ -167,6 +191,26 @@ SPECS: tuple[SummarySpec, ...] = (
     ),
     SummarySpec(
         "sum_region_month_payment", ("month", "region", "payment_method"), source="sum_region_day_payment"
+    ),
+    SummarySpec(
+        "sum_region_month_category_brand",
+        ("month", "region", "category", "brand"),
+        source="sum_region_day_category_brand",
+    ),
+    SummarySpec(
+        "sum_region_month_category_hour",
+        ("month", "region", "category", "weekday", "local_hour"),
+        source="sum_region_day_category_hour",
+    ),
+    SummarySpec(
+        "sum_region_month_category_basket",
+        ("month", "region", "category", "size_bucket", "value_bucket"),
+        source="sum_region_day_category_basket",
+    ),
+    SummarySpec(
+        "sum_region_month_category_payment",
+        ("month", "region", "category", "payment_method"),
+        source="sum_region_day_category_payment",
     ),
     SummarySpec(
         "sum_customer_region_month",
@@ -194,6 +238,7 @@ SPECS: tuple[SummarySpec, ...] = (
     SummarySpec("sum_month_category", ("month", "category"), source="sum_day_category"),
     SummarySpec("sum_month_sku", ("month", "sku", "brand", "category"), source="sum_day_sku"),
     SummarySpec("sum_month_brand", ("month", "brand"), source="sum_day_brand"),
+    SummarySpec("sum_month_category_brand", ("month", "category", "brand"), source="sum_day_category_brand"),
     SummarySpec("sum_month_hour", ("month", "weekday", "local_hour"), source="sum_day_hour"),
     SummarySpec("sum_month_basket", ("month", "size_bucket", "value_bucket"), source="sum_day_basket"),
     SummarySpec("sum_month_payment", ("month", "payment_method"), source="sum_day_payment"),
@@ -221,6 +266,9 @@ def _table(spec: SummarySpec) -> Table:
         indexes.append(Index(f"ix_{spec.name}_customer", "customer_key", spec.time_dim))
     if "store_id" in spec.dims:
         indexes.append(Index(f"ix_{spec.name}_store", "store_id", spec.time_dim))
+    if spec.location == "region" and "category" in spec.dims and spec.time_dim == "local_date":
+        # a region + category filter over a long range (a weekly series) reads only its rows
+        indexes.append(Index(f"ix_{spec.name}_region_category", "region", "category", spec.time_dim))
     return Table(spec.name, metadata, *columns, *indexes)
 
 

@@ -743,9 +743,259 @@ def upgrade() -> None:
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "payment_method", name=op.f("pk_sum_month_payment")),
     )
+    op.create_table(
+        "pair_region_day",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("sku_a", sa.String(length=64), nullable=False),
+        sa.Column("sku_b", sa.String(length=64), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "region", "sku_a", "sku_b", name=op.f("pk_pair_region_day")),
+    )
+    op.create_table(
+        "pair_region_month",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("sku_a", sa.String(length=64), nullable=False),
+        sa.Column("sku_b", sa.String(length=64), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "region", "sku_a", "sku_b", name=op.f("pk_pair_region_month")),
+    )
+    op.create_table(
+        "sum_day_category_brand",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("brand", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("local_date", "category", "brand", name=op.f("pk_sum_day_category_brand")),
+    )
+    op.create_table(
+        "sum_month_category_brand",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("brand", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "category", "brand", name=op.f("pk_sum_month_category_brand")),
+    )
+    op.create_table(
+        "sum_region_day_category_brand",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("brand", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date", "region", "category", "brand", name=op.f("pk_sum_region_day_category_brand")
+        ),
+    )
+    op.create_table(
+        "sum_region_month_category_basket",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("size_bucket", sa.String(length=16), nullable=False),
+        sa.Column("value_bucket", sa.String(length=16), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month",
+            "region",
+            "category",
+            "size_bucket",
+            "value_bucket",
+            name=op.f("pk_sum_region_month_category_basket"),
+        ),
+    )
+    op.create_table(
+        "sum_region_month_category_brand",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("brand", sa.String(length=100), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "region", "category", "brand", name=op.f("pk_sum_region_month_category_brand")
+        ),
+    )
+    op.create_table(
+        "sum_region_month_category_hour",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("local_hour", sa.SmallInteger(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month",
+            "region",
+            "category",
+            "weekday",
+            "local_hour",
+            name=op.f("pk_sum_region_month_category_hour"),
+        ),
+    )
+    op.create_table(
+        "sum_region_month_category_payment",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("payment_method", sa.String(length=32), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "region", "category", "payment_method", name=op.f("pk_sum_region_month_category_payment")
+        ),
+    )
+    op.create_table(
+        "sum_store_day_basket",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("store_id", sa.String(length=32), nullable=False),
+        sa.Column("size_bucket", sa.String(length=16), nullable=False),
+        sa.Column("value_bucket", sa.String(length=16), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date", "store_id", "size_bucket", "value_bucket", name=op.f("pk_sum_store_day_basket")
+        ),
+    )
+    op.create_index(
+        "ix_sum_store_day_basket_store", "sum_store_day_basket", ["store_id", "local_date"], unique=False
+    )
+    op.create_table(
+        "sum_store_day_hour",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("store_id", sa.String(length=32), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("local_hour", sa.SmallInteger(), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date", "store_id", "weekday", "local_hour", name=op.f("pk_sum_store_day_hour")
+        ),
+    )
+    op.create_index(
+        "ix_sum_store_day_hour_store", "sum_store_day_hour", ["store_id", "local_date"], unique=False
+    )
+    op.create_table(
+        "sum_store_day_payment",
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("store_id", sa.String(length=32), nullable=False),
+        sa.Column("payment_method", sa.String(length=32), nullable=False),
+        sa.Column("revenue", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("gross", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("discount", sa.Numeric(precision=18, scale=4, asdecimal=False), nullable=False),
+        sa.Column("units", sa.Numeric(precision=12, scale=3, asdecimal=False), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("discounted_transactions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "local_date", "store_id", "payment_method", name=op.f("pk_sum_store_day_payment")
+        ),
+    )
+    op.create_index(
+        "ix_sum_store_day_payment_store", "sum_store_day_payment", ["store_id", "local_date"], unique=False
+    )
+    op.create_index(
+        op.f("ix_sum_region_day_category_region_category"),
+        "sum_region_day_category",
+        ["region", "category", "local_date"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_sum_region_day_category_basket_region_category"),
+        "sum_region_day_category_basket",
+        ["region", "category", "local_date"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_sum_region_day_category_brand_region_category"),
+        "sum_region_day_category_brand",
+        ["region", "category", "local_date"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_sum_region_day_category_hour_region_category"),
+        "sum_region_day_category_hour",
+        ["region", "category", "local_date"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_sum_region_day_category_payment_region_category"),
+        "sum_region_day_category_payment",
+        ["region", "category", "local_date"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_sum_region_day_sku_region_category"),
+        "sum_region_day_sku",
+        ["region", "category", "local_date"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sum_store_day_payment")
+    op.drop_table("sum_store_day_hour")
+    op.drop_table("sum_store_day_basket")
+    op.drop_table("sum_region_month_category_payment")
+    op.drop_table("sum_region_month_category_hour")
+    op.drop_table("sum_region_month_category_brand")
+    op.drop_table("sum_region_month_category_basket")
+    op.drop_table("sum_region_day_category_brand")
+    op.drop_table("sum_month_category_brand")
+    op.drop_table("sum_day_category_brand")
+    op.drop_table("pair_region_month")
+    op.drop_table("pair_region_day")
     op.drop_table("sum_month_payment")
     op.drop_table("sum_month_basket")
     op.drop_table("sum_month_hour")
