@@ -57,13 +57,21 @@ async def ingest_files(req: func.HttpRequest, client: df.DurableOrchestrationCli
 
 @bp.route(route="ingest/batches", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def ingest_batches(req: func.HttpRequest) -> func.HttpResponse:
-    return handle(req, lambda p: ingest.list_batches(ensure_schema(), p, req.params), roles=READERS)
+    return handle(
+        req,
+        lambda p: ingest.list_batches(ensure_schema(), p, req.params).model_dump(mode="json"),
+        roles=READERS,
+    )
 
 
 @bp.route(route="ingest/batches/{batch_id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def ingest_batch_status(req: func.HttpRequest) -> func.HttpResponse:
     batch_id = req.route_params["batch_id"]
-    return handle(req, lambda p: ingest.batch_status(ensure_schema(), p, batch_id), roles=READERS)
+    return handle(
+        req,
+        lambda p: ingest.batch_status(ensure_schema(), p, batch_id).model_dump(mode="json"),
+        roles=READERS,
+    )
 
 
 @bp.route(route="ingest/batches/{batch_id}/quarantine", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
@@ -75,4 +83,3 @@ def ingest_batch_quarantine(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse(body, status_code=200, mimetype="application/x-ndjson")
 
     return handle(req, report, roles=READERS)
-

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select, update
 
 from shared.db.tables import ingest_batch, utcnow
+from shared.schema import BatchCounts, BatchStatus
 
 RECEIVING = "receiving"
 ACCEPTED = "accepted"
@@ -150,40 +151,40 @@ def touch(engine: Engine, batch_id: str) -> None:
         )
 
 
-def public_view(row: dict[str, Any]) -> dict[str, Any]:
+def public_view(row: dict[str, Any]) -> BatchStatus:
     """What ``GET /api/ingest/batches/{id}`` shows: status, counts, timings, quarantine link."""
     batch_id = row["batch_id"]
     started, finished = row["started_at"], row["finished_at"]
-    return {
-        "batch_id": batch_id,
-        "vendor_id": row["vendor_id"],
-        "status": row["status"],
-        "source_format": row["source_format"],
-        "mapping_profile": row["mapping_profile"],
-        "counts": {
-            "received": row["received_count"],
-            "loaded": row["loaded_count"],
-            "updated": row["updated_count"],
-            "duplicate": row["duplicate_count"],
-            "rejected": row["rejected_count"],
-        },
-        "created_at": _iso(row["created_at"]),
-        "started_at": _iso(started),
-        "finished_at": _iso(finished),
-        "duration_ms": round((finished - started).total_seconds() * 1000) if started and finished else None,
-        "attempts": row["attempts"],
-        "error": row["error"],
-        "quarantine_url": f"/api/ingest/batches/{batch_id}/quarantine" if row["rejected_count"] else None,
-        "status_url": f"/api/ingest/batches/{batch_id}",
-    }
+    return BatchStatus(
+        batch_id=batch_id,
+        vendor_id=row["vendor_id"],
+        status=row["status"],
+        source_format=row["source_format"],
+        mapping_profile=row["mapping_profile"],
+        counts=BatchCounts(
+            received=row["received_count"],
+            loaded=row["loaded_count"],
+            updated=row["updated_count"],
+            duplicate=row["duplicate_count"],
+            rejected=row["rejected_count"],
+        ),
+        created_at=row["created_at"].replace(tzinfo=UTC),
+        started_at=_utc(started),
+        finished_at=_utc(finished),
+        duration_ms=round((finished - started).total_seconds() * 1000) if started and finished else None,
+        attempts=row["attempts"],
+        error=row["error"],
+        quarantine_url=f"/api/ingest/batches/{batch_id}/quarantine" if row["rejected_count"] else None,
+        status_url=f"/api/ingest/batches/{batch_id}",
+    )
 
 
 def first_answer(row: dict[str, Any]) -> dict[str, Any] | None:
     return json.loads(row["response_json"]) if row["response_json"] else None
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.replace(tzinfo=UTC).isoformat() if value else None
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value else None
 
 
 def forget_unacknowledged(engine: Engine, batch_id: str) -> bool:

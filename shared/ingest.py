@@ -45,7 +45,14 @@ from shared.db.tables import ingest_batch, mapping_profile, utcnow
 from shared.errors import ApiError
 from shared.etl.extract import outline, sniff_format
 from shared.etl.mapping import MappingProfile
-from shared.schema import IngestAccepted
+from shared.schema import (
+    ApiOperation,
+    BatchList,
+    BatchStatus,
+    IngestAccepted,
+    RequestParam,
+    TransactionLine,
+)
 from shared.telemetry import get_logger
 
 log = get_logger("ingest")
@@ -348,6 +355,95 @@ async def accept(
     return _answer(admission.body, replayed=False)
 
 
+# --- the operations, for the OpenAPI document (shared/openapi.py) ----------------------
+_BINARY: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
+_PROFILE = RequestParam("profile", {"type": "string", "maxLength": 100}, "A column-mapping profile's name.")
+_IDEMPOTENCY_KEY = RequestParam(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 200},
+    "Resending with the same key returns the first answer; another body with it is 422.",
+)
+_INGEST_ERRORS = (409, 413, 415, 422)
+_BATCH_ID = RequestParam(
+    "batch_id", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "As the 202 answer named it."
+)
+
+
+OPERATIONS: tuple[ApiOperation, ...] = (
+    ApiOperation(
+        "POST",
+        "ingest/transactions",
+        "Accept a batch of transaction lines (JSON array, NDJSON, CSV)",
+        "ingest",
+        response=IngestAccepted,
+        status=202,
+        rows=TransactionLine,
+        body_content={"application/x-ndjson": {"schema": {"type": "string"}}},
+        query=(_PROFILE,),
+        headers=(_IDEMPOTENCY_KEY,),
+        errors=_INGEST_ERRORS,
+    ),
+    ApiOperation(
+        "POST",
+        "ingest/files",
+        "Accept a file (CSV, XLSX, Parquet, XML) with an optional mapping profile",
+        "ingest",
+        response=IngestAccepted,
+        status=202,
+        body_content={
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": _BINARY, "profile": {"type": "string", "maxLength": 100}},
+                }
+            },
+            "application/octet-stream": {"schema": _BINARY},
+        },
+        query=(
+            _PROFILE,
+            RequestParam("filename", {"type": "string", "maxLength": 200}, "Its extension names the format."),
+        ),
+        headers=(_IDEMPOTENCY_KEY,),
+        errors=_INGEST_ERRORS,
+    ),
+    ApiOperation(
+        "GET",
+        "ingest/batches",
+        "Recent batches (a vendor sees its own; Admin sees all)",
+        "ingest",
+        response=BatchList,
+        query=(
+            RequestParam(
+                "status", {"type": "string", "enum": sorted(batches.STATUSES)}, "Only batches in this state."
+            ),
+            RequestParam(
+                "limit", {"type": "integer", "minimum": 1, "maximum": 500}, "At most this many (50)."
+            ),
+        ),
+    ),
+    ApiOperation(
+        "GET",
+        "ingest/batches/{batch_id}",
+        "A batch's status and counts",
+        "ingest",
+        response=BatchStatus,
+        path=(_BATCH_ID,),
+        errors=(404,),
+    ),
+    ApiOperation(
+        "GET",
+        "ingest/batches/{batch_id}/quarantine",
+        "Rejected rows with reasons: JSON lines, one RowError each (empty when none)",
+        "ingest",
+        response=None,
+        response_media="application/x-ndjson",
+        path=(_BATCH_ID,),
+        errors=(404, 409),
+    ),
+)
+
+
 # --- reading batches ---------------------------------------------------------------------
 def _visible(principal: Principal, row: dict[str, Any] | None, batch_id: str) -> dict[str, Any]:
     if row is None or not (principal.has_any_role(ROLE_ADMIN) or row["vendor_id"] == principal.vendor_id):
@@ -355,11 +451,11 @@ def _visible(principal: Principal, row: dict[str, Any] | None, batch_id: str) ->
     return row
 
 
-def batch_status(engine: Engine, principal: Principal, batch_id: str) -> dict[str, Any]:
+def batch_status(engine: Engine, principal: Principal, batch_id: str) -> BatchStatus:
     return batches.public_view(_visible(principal, batches.get(engine, batch_id), batch_id))
 
 
-def list_batches(engine: Engine, principal: Principal, params: Mapping[str, str]) -> dict[str, Any]:
+def list_batches(engine: Engine, principal: Principal, params: Mapping[str, str]) -> BatchList:
     status = params.get("status") or None
     if status is not None and status not in batches.STATUSES:
         raise ApiError(400, "invalid_status", f"status must be one of {sorted(batches.STATUSES)}.")
@@ -368,9 +464,9 @@ def list_batches(engine: Engine, principal: Principal, params: Mapping[str, str]
         raise ApiError(400, "invalid_limit", "limit must be a whole number from 1 to 500.")
     vendor = None if principal.has_any_role(ROLE_ADMIN) else principal.vendor_id
     if vendor is None and not principal.has_any_role(ROLE_ADMIN):
-        return {"batches": []}
+        return BatchList(batches=[])
     rows = batches.list_recent(engine, vendor_id=vendor, status=status, limit=int(limit_text))
-    return {"batches": [batches.public_view(r) for r in rows]}
+    return BatchList(batches=[batches.public_view(r) for r in rows])
 
 
 def quarantine_report(engine: Engine, principal: Principal, batch_id: str) -> bytes:

@@ -3,8 +3,8 @@
 Each operation is declared next to the code that serves it, with the pydantic models it speaks:
 analytics by the route table that also parses their requests (``shared/analytics/routes.py``),
 admin by ``shared.admin.OPERATIONS`` (each answer is the return type of the function that
-serves it), health by ``shared.health.OPERATIONS``. Ingest's are declared here, from the models
-of ``shared/schema.py`` that ``shared/ingest.py`` answers with. ``tests/test_openapi.py`` holds
+serves it), health by ``shared.health.OPERATIONS``, ingest by ``shared.ingest.OPERATIONS``.
+``tests/test_openapi.py`` holds
 the document's (path, method) set equal to the HTTP functions the app registers.
 """
 
@@ -18,18 +18,13 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaValue, models_json_schema
 
-from shared import admin, health
+from shared import admin, health, ingest
 from shared.analytics.models import ErrorResponse
 from shared.analytics.routes import ENDPOINTS, Endpoint
-from shared.batches import STATUSES
 from shared.schema import (
     ApiOperation,
-    BatchList,
-    BatchStatus,
-    IngestAccepted,
     RequestParam,
     RowError,
-    TransactionLine,
 )
 
 REF = "#/components/schemas/{model}"
@@ -51,96 +46,11 @@ ERROR_DESCRIPTIONS = {
 }
 TOKEN_ERRORS = (401, 403, 429)
 _TEXT: dict[str, Any] = {"type": "string"}
-_BINARY: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
-_PROFILE = RequestParam("profile", {"type": "string", "maxLength": 100}, "A column-mapping profile's name.")
-_IDEMPOTENCY_KEY = RequestParam(
-    "Idempotency-Key",
-    {"type": "string", "minLength": 1, "maxLength": 200},
-    "Resending with the same key returns the first answer; another body with it is 422.",
-)
-_INGEST_ERRORS = (409, 413, 415, 422)
-_BATCH_ID = RequestParam(
-    "batch_id", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "As the 202 answer named it."
-)
-
-INGEST_OPERATIONS: tuple[ApiOperation, ...] = (
-    ApiOperation(
-        "POST",
-        "ingest/transactions",
-        "Accept a batch of transaction lines (JSON array, NDJSON, CSV)",
-        "ingest",
-        response=IngestAccepted,
-        status=202,
-        rows=TransactionLine,
-        body_content={"application/x-ndjson": {"schema": _TEXT}},
-        query=(_PROFILE,),
-        headers=(_IDEMPOTENCY_KEY,),
-        errors=_INGEST_ERRORS,
-    ),
-    ApiOperation(
-        "POST",
-        "ingest/files",
-        "Accept a file (CSV, XLSX, Parquet, XML) with an optional mapping profile",
-        "ingest",
-        response=IngestAccepted,
-        status=202,
-        body_content={
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": _BINARY, "profile": {"type": "string", "maxLength": 100}},
-                }
-            },
-            "application/octet-stream": {"schema": _BINARY},
-        },
-        query=(
-            _PROFILE,
-            RequestParam("filename", {"type": "string", "maxLength": 200}, "Its extension names the format."),
-        ),
-        headers=(_IDEMPOTENCY_KEY,),
-        errors=_INGEST_ERRORS,
-    ),
-    ApiOperation(
-        "GET",
-        "ingest/batches",
-        "Recent batches (a vendor sees its own; Admin sees all)",
-        "ingest",
-        response=BatchList,
-        query=(
-            RequestParam(
-                "status", {"type": "string", "enum": sorted(STATUSES)}, "Only batches in this state."
-            ),
-            RequestParam(
-                "limit", {"type": "integer", "minimum": 1, "maximum": 500}, "At most this many (50)."
-            ),
-        ),
-    ),
-    ApiOperation(
-        "GET",
-        "ingest/batches/{batch_id}",
-        "A batch's status and counts",
-        "ingest",
-        response=BatchStatus,
-        path=(_BATCH_ID,),
-        errors=(404,),
-    ),
-    ApiOperation(
-        "GET",
-        "ingest/batches/{batch_id}/quarantine",
-        "Rejected rows with reasons: JSON lines, one RowError each (empty when none)",
-        "ingest",
-        response=None,
-        response_media="application/x-ndjson",
-        path=(_BATCH_ID,),
-        errors=(404, 409),
-    ),
-)
 
 
 def operations() -> tuple[ApiOperation, ...]:
     """Every non-analytics operation the app serves."""
-    return (*health.OPERATIONS, *INGEST_OPERATIONS, *admin.OPERATIONS)
+    return (*health.OPERATIONS, *ingest.OPERATIONS, *admin.OPERATIONS)
 
 
 # --- building the document ---------------------------------------------------------------
