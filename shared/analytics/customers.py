@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from shared.analytics.context import Context
@@ -107,15 +108,19 @@ def customers(ctx: Context) -> CustomersResponse:
         for k, g in visible(_groups(rows, lambda r: r["loyalty_tier"]))
     ]
 
-    # "new": the first purchase in the caller's stores/regions, of any product, falls in the range
-    history = replace(ctx.scope, date_from=EARLIEST, categories=None, brands=None)
-    first_seen = {
-        r["customer_key"]: r["first_date"]
-        for r in ctx.rows(("customer_key",), ("first_date",), scope=history, identified_only=True)
-    }
-    kinds = _groups(
-        rows, lambda r: "new" if first_seen[r["customer_key"]] >= ctx.scope.date_from else "returning"
+    # "new": no purchase in the caller's stores/regions, of any product, before the range
+    before = replace(
+        ctx.scope,
+        date_from=EARLIEST,
+        date_to=ctx.scope.date_from - timedelta(days=1),
+        categories=None,
+        brands=None,
     )
+    seen_before = {
+        r["customer_key"]
+        for r in ctx.rows(("customer_key",), ("first_date",), scope=before, identified_only=True)
+    }
+    kinds = _groups(rows, lambda r: "returning" if r["customer_key"] in seen_before else "new")
     new_vs_returning = [
         NewReturning(
             kind=k, customers=len(g["customers"]), transactions=g["transactions"], revenue=g["revenue"]

@@ -35,6 +35,7 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "one brand": {"from": date(2025, 1, 10), "to": date(2025, 3, 1), "brand": ["Brand 001"]},
     "region": {"from": date(2025, 1, 5), "to": END, "region": ["NCR", "Region VII"]},
+    "region and category": {"from": date(2025, 1, 20), "to": END, "region": ["NCR"], "category": ["Snacks"]},
     "stores incl. silent": {"from": START, "to": END, "store": ["S0001", SILENT_STORE]},
     "silent store only": {"from": START, "to": END, "store": [SILENT_STORE]},
 }
@@ -276,3 +277,22 @@ def test_planner_reads_small_tables(loaded: Loaded) -> None:
     assert tables_used(Question(("customer_key",), ("last_date",), months, identified_only=True)) == [
         "sum_customer_region_month"
     ]
+    ncr_months = Scope(months.date_from, months.date_to, regions=["NCR"])
+    assert tables_used(Question(("sku_a", "sku_b"), ("transactions",), ncr_months)) == ["pair_region_month"]
+    snacks_in_ncr = Scope(months.date_from, months.date_to, regions=["NCR"], categories=["Snacks"])
+    assert tables_used(Question(("weekday", "local_hour"), ("transactions",), snacks_in_ncr)) == [
+        "sum_region_month_category_hour"
+    ]
+    assert tables_used(Question(("brand",), ("transactions",), one_category)) == [
+        "sum_day_category_brand",
+        "sum_day_category_brand",
+        "sum_month_category_brand",
+    ]
+    # no month table keeps stores' hours or customers: whole months come from the day table
+    one_store = Scope(chain.date_from, chain.date_to, stores=["S0001"])
+    assert set(tables_used(Question(("size_bucket",), ("transactions",), one_store))) == {
+        "sum_store_day_basket"
+    }
+    assert set(
+        tables_used(Question(("customer_key",), ("transactions",), one_store, identified_only=True))
+    ) == {"sum_customer_store_day"}

@@ -952,32 +952,8 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
-        op.f("ix_sum_region_day_category_basket_region_category"),
-        "sum_region_day_category_basket",
-        ["region", "category", "local_date"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_sum_region_day_category_brand_region_category"),
-        "sum_region_day_category_brand",
-        ["region", "category", "local_date"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_sum_region_day_category_hour_region_category"),
-        "sum_region_day_category_hour",
-        ["region", "category", "local_date"],
-        unique=False,
-    )
-    op.create_index(
         op.f("ix_sum_region_day_category_payment_region_category"),
         "sum_region_day_category_payment",
-        ["region", "category", "local_date"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_sum_region_day_sku_region_category"),
-        "sum_region_day_sku",
         ["region", "category", "local_date"],
         unique=False,
     )
