@@ -27,7 +27,22 @@ def upgrade() -> None:
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "store_id", name=op.f("pk_sum_store_day")),
     )
-    op.create_index(op.f("ix_sum_store_day_store"), "sum_store_day", ["store_id", "local_date"], unique=False)
+    op.create_index(
+        op.f("ix_sum_store_day_store"),
+        "sum_store_day",
+        [
+            "store_id",
+            "local_date",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+        ],
+        unique=False,
+    )
     op.create_table(
         "sum_store_day_category",
         sa.Column("local_date", sa.Date(), nullable=False),
@@ -45,7 +60,18 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_sum_store_day_category_store"),
         "sum_store_day_category",
-        ["store_id", "local_date"],
+        [
+            "store_id",
+            "local_date",
+            "category",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+        ],
         unique=False,
     )
     op.create_table(
@@ -166,16 +192,24 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_sum_customer_store_day_store"),
         "sum_customer_store_day",
-        ["store_id", "local_date"],
+        [
+            "store_id",
+            "local_date",
+            "customer_key",
+            "age_band",
+            "gender",
+            "loyalty_tier",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+            "first_date",
+            "last_date",
+        ],
         unique=False,
-    )
-    op.create_table(
-        "pair_day",
-        sa.Column("local_date", sa.Date(), nullable=False),
-        sa.Column("sku_a", sa.String(length=64), nullable=False),
-        sa.Column("sku_b", sa.String(length=64), nullable=False),
-        sa.Column("transactions", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("local_date", "sku_a", "sku_b", name=op.f("pk_pair_day")),
     )
     op.create_table(
         "pair_month",
@@ -436,7 +470,22 @@ def upgrade() -> None:
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "store_id", name=op.f("pk_sum_store_month")),
     )
-    op.create_index(op.f("ix_sum_store_month_store"), "sum_store_month", ["store_id", "month"], unique=False)
+    op.create_index(
+        op.f("ix_sum_store_month_store"),
+        "sum_store_month",
+        [
+            "store_id",
+            "month",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+        ],
+        unique=False,
+    )
     op.create_table(
         "sum_store_month_category",
         sa.Column("month", sa.Date(), nullable=False),
@@ -454,7 +503,18 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_sum_store_month_category_store"),
         "sum_store_month_category",
-        ["store_id", "month"],
+        [
+            "store_id",
+            "month",
+            "category",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+        ],
         unique=False,
     )
     op.create_table(
@@ -904,7 +964,22 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        "ix_sum_store_day_basket_store", "sum_store_day_basket", ["store_id", "local_date"], unique=False
+        "ix_sum_store_day_basket_store",
+        "sum_store_day_basket",
+        [
+            "store_id",
+            "local_date",
+            "size_bucket",
+            "value_bucket",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+        ],
+        unique=False,
     )
     op.create_table(
         "sum_store_day_hour",
@@ -924,7 +999,22 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        "ix_sum_store_day_hour_store", "sum_store_day_hour", ["store_id", "local_date"], unique=False
+        "ix_sum_store_day_hour_store",
+        "sum_store_day_hour",
+        [
+            "store_id",
+            "local_date",
+            "weekday",
+            "local_hour",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+        ],
+        unique=False,
     )
     op.create_table(
         "sum_store_day_payment",
@@ -943,7 +1033,21 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        "ix_sum_store_day_payment_store", "sum_store_day_payment", ["store_id", "local_date"], unique=False
+        "ix_sum_store_day_payment_store",
+        "sum_store_day_payment",
+        [
+            "store_id",
+            "local_date",
+            "payment_method",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+        ],
+        unique=False,
     )
     op.create_index(
         op.f("ix_sum_region_day_category_region_category"),
@@ -955,6 +1059,23 @@ def upgrade() -> None:
         op.f("ix_sum_region_day_category_payment_region_category"),
         "sum_region_day_category_payment",
         ["region", "category", "local_date"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_sum_store_day_category_category"),
+        "sum_store_day_category",
+        [
+            "category",
+            "local_date",
+            "store_id",
+            "revenue",
+            "gross",
+            "discount",
+            "units",
+            "lines",
+            "transactions",
+            "discounted_transactions",
+        ],
         unique=False,
     )
 
@@ -1008,7 +1129,6 @@ def downgrade() -> None:
     op.drop_table("sum_region_day_category_basket")
     op.drop_table("sum_region_day_category_hour")
     op.drop_table("pair_month")
-    op.drop_table("pair_day")
     op.drop_table("sum_customer_store_day")
     op.drop_table("sum_region_day_payment")
     op.drop_table("sum_region_day_basket")
