@@ -31,9 +31,8 @@ async def sweep_stuck_batches(timer: func.TimerRequest, client: df.DurableOrches
 @bp.timer_trigger(schedule="0 30 2 * * *", arg_name="timer", run_on_startup=False)
 def reconcile_summaries(timer: func.TimerRequest) -> None:
     engine = ensure_schema()
-    drift = summaries.drift(engine)
-    summaries.rebuild_all(engine)
-    after = summaries.drift(engine)
+    drift = summaries.reconcile(engine)
+    after = summaries.drift(engine) if drift else {}
     audit(MAINTENANCE, "summaries.reconciled", None, {"drift_before": drift, "drift_after": after})
     level = log.warning if drift else log.info
     level(

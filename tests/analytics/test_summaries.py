@@ -1,13 +1,15 @@
 """Summary maintenance on SQLite and PostgreSQL: refresh recomputes exactly the touched rows
 (and the months/regions containing them), idempotently; drift finds any difference from a
-recomputation from the fact table; rebuild_all repairs everything."""
+recomputation from the fact table; reconcile repairs just the drifted months; rebuild_all repairs
+everything."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, event, func, insert, select, update
 
 from shared.analytics import summaries
 from shared.analytics.summary_tables import SPECS, TABLES
@@ -112,3 +114,40 @@ def test_refresh_of_a_day_without_lines_leaves_no_rows(engine: Engine) -> None:
         ).scalar()
     assert left == 0
     assert summaries.drift(engine) == {}
+
+
+def _writes_during(engine: Engine, action: Callable[[], object]) -> list[str]:
+    """The tables ``action`` deleted from (each recompute deletes, then inserts)."""
+    deleted: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        words = statement.split()
+        if words[:2] == ["DELETE", "FROM"]:
+            deleted.append(words[2])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return deleted
+
+
+def test_reconcile_repairs_only_the_drifted_months_of_drifted_tables(engine: Engine) -> None:
+    before = snapshot(engine)
+    assert _writes_during(engine, lambda: summaries.reconcile(engine)) == [], "no drift, no writes"
+    store_day, region_month = TABLES["sum_store_day"], TABLES["sum_region_month"]
+    with engine.begin() as conn:
+        conn.execute(
+            update(store_day)
+            .where(store_day.c.store_id == "S0000", store_day.c.local_date == DAY)
+            .values(revenue=store_day.c.revenue + 1)
+        )
+        conn.execute(delete(region_month).where(region_month.c.month == date(2025, 2, 1)))
+    found: dict[str, dict[str, int]] = {}
+    deleted = _writes_during(engine, lambda: found.update(summaries.reconcile(engine)))
+    assert found["sum_store_day"] == {"missing": 0, "extra": 0, "different": 1}
+    assert found["sum_region_month"]["missing"] > 0 and set(found) == {"sum_store_day", "sum_region_month"}
+    assert sorted(deleted) == ["sum_region_month", "sum_store_day"]  # one month of each
+    assert summaries.drift(engine) == {}
+    assert snapshot(engine) == before
