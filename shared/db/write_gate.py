@@ -19,6 +19,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -26,32 +27,35 @@ from sqlalchemy import Engine, event
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 BACKGROUND_YIELD_S = 0.1
 _HELD = "scout_write_gate"  # key in the pooled DBAPI connection's info: the gate it holds
-_thread = threading.local()
+# Per thread, and per asyncio task (each request's handler runs in its own task).
+_interactive: ContextVar[bool] = ContextVar("scout_interactive_writer", default=False)
 _gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
-
-
 _requests_changed = threading.Condition()
 _requests_in_flight = 0
 
 
 def mark_interactive() -> None:
     """Mark the calling thread as serving requests (a ``ThreadPoolExecutor`` initializer)."""
-    _thread.interactive = True
+    _interactive.set(True)
+
+
+def interactive() -> bool:
+    """Whether writes from here go before background ones."""
+    return _interactive.get()
 
 
 @contextmanager
 def serving_request() -> Iterator[None]:
-    """Around the handling of one request: counted as in flight, and the calling thread's writes
-    go first meanwhile."""
+    """Around the handling of one request: counted as in flight, and its writes (on this thread,
+    or in this task and the threads it hands work to with ``asyncio.to_thread``) go first."""
     global _requests_in_flight
-    was_interactive = getattr(_thread, "interactive", False)
-    _thread.interactive = True
+    marked = _interactive.set(True)
     with _requests_changed:
         _requests_in_flight += 1
     try:
         yield
     finally:
-        _thread.interactive = was_interactive
+        _interactive.reset(marked)
         with _requests_changed:
             _requests_in_flight -= 1
             _requests_changed.notify_all()
@@ -78,16 +82,16 @@ class WriteGate:
     def acquire(self) -> bool:
         """Wait for the gate; False if ``timeout_s`` passed first (SQLite's lock then decides,
         e.g. for a thread writing through a second connection while its first holds the gate)."""
-        interactive = getattr(_thread, "interactive", False)
+        for_request = interactive()
         with self._changed:
             self._waiting += 1
-            self._interactive_waiting += interactive
+            self._interactive_waiting += for_request
         try:
-            if not interactive:
+            if not for_request:
                 _step_aside_for_requests()
             with self._changed:
                 acquired = self._changed.wait_for(
-                    lambda: not self._held and (interactive or self._interactive_waiting == 0),
+                    lambda: not self._held and (for_request or self._interactive_waiting == 0),
                     self._timeout_s,
                 )
                 self._held = self._held or acquired
@@ -95,7 +99,7 @@ class WriteGate:
         finally:
             with self._changed:
                 self._waiting -= 1
-                self._interactive_waiting -= interactive
+                self._interactive_waiting -= for_request
                 self._changed.notify_all()
 
     def release(self) -> None:
@@ -137,7 +141,11 @@ def install(engine: Engine, timeout_s: float) -> WriteGate:
     return gate
 
 
+def gate_of(engine: Engine) -> WriteGate | None:
+    return _gates.get(engine)
+
+
 def held(engine: Engine) -> AbstractContextManager[None]:
     """The gate of ``engine`` held for a driver-level write; nothing for an ungated engine."""
-    gate = _gates.get(engine)
+    gate = gate_of(engine)
     return gate.held() if gate is not None else nullcontext()

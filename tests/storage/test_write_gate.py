@@ -3,6 +3,7 @@ every way a transaction ends gives the gate back (real SQLite engines, real thre
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def _gate(engine: Engine) -> write_gate.WriteGate:
-    gate = write_gate._gates.get(engine)
+    gate = write_gate.gate_of(engine)
     assert gate is not None, "SQLite engines get a write gate"
     return gate
 
@@ -138,3 +139,27 @@ def test_background_writers_step_aside_while_a_request_is_served(
     background.join(WAIT_S)
     assert not background.is_alive()
     assert _order(engine) == ["request", "background"]
+
+
+def test_overlapping_requests_in_one_event_loop_leave_no_mark_behind() -> None:
+    """Handlers of concurrent requests share the event loop's thread: the mark is per task, so a
+    request ending first does not unmark another, nor does the last leave the loop marked."""
+
+    async def request(enter: asyncio.Event, leave: asyncio.Event) -> bool:
+        with write_gate.serving_request():
+            enter.set()
+            await leave.wait()
+            return write_gate.interactive()
+
+    async def main() -> tuple[bool, bool, bool]:
+        a_in, a_out, b_in, b_out = (asyncio.Event() for _ in range(4))
+        a = asyncio.create_task(request(a_in, a_out))
+        b = asyncio.create_task(request(b_in, b_out))
+        await a_in.wait()
+        await b_in.wait()
+        a_out.set()
+        marked_a = await a
+        b_out.set()
+        return marked_a, await b, write_gate.interactive()
+
+    assert asyncio.run(main()) == (True, True, False)
