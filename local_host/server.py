@@ -30,7 +30,7 @@ from shared.telemetry import get_logger
 
 from .discovery import FunctionIndex, HttpRoute
 from .durable.api import DurableApi
-from .durable.runtime import DurableRuntime
+from .durable.runtime import DurableRuntime, RequestsInFlight
 from .durable.store import TaskHubStore
 from .host_json import HostJson
 from .http_mapping import to_http_request, to_response
@@ -66,7 +66,10 @@ def build_app(config: HostConfig) -> Starlette:
     work_arrived = threading.Event()
     durable_api = DurableApi(store, keys, config.base_url, work_arrived.set, config.host_json.task_hub)
     invoker = Invoker(durable_api.client_binding, index.app_dir)
-    runtime = DurableRuntime(store, index, invoker, config.host_json.max_activities, work_arrived)
+    requests_in_flight = RequestsInFlight()
+    runtime = DurableRuntime(
+        store, index, invoker, config.host_json.max_activities, work_arrived, requests_in_flight
+    )
     timers = TimerService(index.of_type("timerTrigger"), invoker, store)
 
     async def http_trigger(request: Request) -> Response:
@@ -78,14 +81,15 @@ def build_app(config: HostConfig) -> Starlette:
             return Response(status_code=405 if path_matched else 404)
         if not _allowed(route.auth_level, request, keys):
             return Response(status_code=401)
-        req = await to_http_request(request, params)
-        try:
-            result = await invoker.call_async(
-                route.function, req, http_method=request.method, route=route.template
-            )
-        except Exception:  # noqa: BLE001 - logged by the invocation line; Azure answers an empty 500
-            return Response(status_code=500)
-        return to_response(result)
+        with requests_in_flight:
+            req = await to_http_request(request, params)
+            try:
+                result = await invoker.call_async(
+                    route.function, req, http_method=request.method, route=route.template
+                )
+            except Exception:  # noqa: BLE001 - logged by the invocation line; Azure answers an empty 500
+                return Response(status_code=500)
+            return to_response(result)
 
     async def host_status(_request: Request) -> Response:
         return JSONResponse({"state": "Running", "pid": os.getpid(), "functions": len(index.functions)})

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import UTC, datetime
 
 import pytest
 
 from local_host import keys, settings
 from local_host.discovery import compile_route
+from local_host.durable.runtime import RequestsInFlight
 from local_host.schedules import parse_schedule
 
 
@@ -99,3 +101,16 @@ def test_keys_are_created_once_and_checked_by_kind(tmp_path) -> None:
     )
     assert not first.is_function_key("") and not first.is_function_key(None)
     assert len({first.master, first.default_function_key, first.durable_system_key}) == 3
+
+
+def test_activities_wait_for_requests_in_flight_but_not_forever() -> None:
+    requests = RequestsInFlight()
+    assert requests.wait_idle(0.0), "no request in flight: start at once"
+    finished = threading.Event()
+    with requests:
+        waiter = threading.Thread(target=lambda: finished.set() if requests.wait_idle(30.0) else None)
+        waiter.start()
+        assert not finished.wait(0.2), "an activity must not start while a request is served"
+        assert not requests.wait_idle(0.01), "bounded: gives up after its timeout"
+    waiter.join(10.0)
+    assert finished.is_set(), "the request ended: the waiting activity starts"
