@@ -22,14 +22,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shared.analytics import summaries
 from shared.auth.principal import ROLE_ADMIN, ROLE_INGEST, ROLE_READ
-from shared.db.engine import dispose_engines, get_engine, migrate
 from shared.openapi import openapi_document
 from tests.analytics import fact_rows
 from tests.support.host import REPO_ROOT, LocalHost
 from tests.support.polling import wait_for
-from tests.support.tokens import auth_header, sql_url_for, token_for
+from tests.support.tokens import auth_header, token_for
 
 EXAMPLES_PER_OPERATION = 12
 OPERATIONS = [(path, method) for path, item in openapi_document()["paths"].items() for method in item]
@@ -102,22 +100,10 @@ def test_every_json_answer_is_a_named_model() -> None:
 # --- schemathesis over the whole document on the real host -------------------------------
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHost]:
-    data_dir = tmp_path_factory.mktemp("openapi-host")
-    host = LocalHost(
-        data_dir, env={"SCOUT_RATE_LIMIT_PER_MINUTE": "100000", "SCOUT_RATE_LIMIT_BURST": "100000"}
-    )
-    engine = get_engine(sql_url_for(host))
-    migrate(engine)
     stores, products = fact_rows.dimensions(6, 20, seed=5)
-    fact_rows.load_dimensions(engine, stores, products)
-    fact_rows.load_lines(engine, fact_rows.lines(stores, products, date(2025, 1, 1), 20, 6, seed=5))
-    summaries.rebuild_all(engine)
-    dispose_engines()
-    host.start()
-    try:
+    lines = fact_rows.lines(stores, products, date(2025, 1, 1), 20, 6, seed=5)
+    with fact_rows.serving(tmp_path_factory.mktemp("openapi-host"), stores, products, lines) as host:
         yield host
-    finally:
-        host.stop()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from shared.analytics import summaries
 from shared.db.engine import dispose_engines, get_engine, migrate
 from tests.analytics import fact_rows
 from tests.analytics.reference import Reference
@@ -32,9 +31,7 @@ class Loaded:
 def load(engine: Engine, seed: int = 7) -> Loaded:
     stores, products = fact_rows.dimensions(10, 30, seed)
     lines = fact_rows.lines(stores, products, START, DAYS, 9, seed)
-    fact_rows.load_dimensions(engine, stores, products)
-    fact_rows.load_lines(engine, lines)
-    summaries.rebuild_all(engine)
+    fact_rows.load_summarised(engine, stores, products, lines)
     return Loaded(engine, lines, stores, Reference(lines, stores))
 
 

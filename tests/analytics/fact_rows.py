@@ -6,13 +6,20 @@ ETL is tested on its own), then compare the API with pandas over the same frame.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, insert
 
+from shared.analytics import summaries
+from shared.db.engine import dispose_engines, get_engine, migrate
 from shared.db.tables import FACT_COLUMN_NAMES, dim_product, dim_store, dim_vendor, fact_sales_line
+from tests.support.host import LocalHost
+from tests.support.tokens import sql_url_for
 
 REGIONS = (
     ("NCR", "Metro Manila", ("Makati", "Quezon City", "Pasig", "Manila"), 14.6, 121.0),
@@ -178,6 +185,34 @@ def load_dimensions(engine: Engine, stores: pd.DataFrame, products: pd.DataFrame
             insert(dim_product),
             products.drop(columns="unit_price").assign(unit_cost=None).to_dict("records"),
         )
+
+
+def load_summarised(
+    engine: Engine, stores: pd.DataFrame, products: pd.DataFrame, lines: pd.DataFrame
+) -> None:
+    """Dimensions and lines loaded, then every summary built from them."""
+    load_dimensions(engine, stores, products)
+    load_lines(engine, lines)
+    summaries.rebuild_all(engine)
+
+
+@contextmanager
+def serving(
+    data_dir: Path, stores: pd.DataFrame, products: pd.DataFrame, lines: pd.DataFrame
+) -> Iterator[LocalHost]:
+    """A real local host (no rate limit to speak of) over a database holding these lines."""
+    host = LocalHost(
+        data_dir, env={"SCOUT_RATE_LIMIT_PER_MINUTE": "100000", "SCOUT_RATE_LIMIT_BURST": "100000"}
+    )
+    engine = get_engine(sql_url_for(host))
+    migrate(engine)
+    load_summarised(engine, stores, products, lines)
+    dispose_engines()  # the host takes the database over
+    host.start()
+    try:
+        yield host
+    finally:
+        host.stop()
 
 
 def load_lines(engine: Engine, frame: pd.DataFrame) -> None:

@@ -12,12 +12,10 @@ from datetime import date
 import httpx
 import pytest
 
-from shared.analytics import summaries
 from shared.analytics.routes import ENDPOINTS
-from shared.db.engine import dispose_engines, get_engine, migrate
 from tests.analytics import fact_rows
 from tests.support.host import LocalHost
-from tests.support.tokens import auth_header, sql_url_for, token_for
+from tests.support.tokens import auth_header, token_for
 
 FORMULA_NAME = '=HYPERLINK("http://evil.example","x")'
 RANGE = {"from": "2025-01-01", "to": "2025-02-14"}
@@ -25,24 +23,12 @@ RANGE = {"from": "2025-01-01", "to": "2025-02-14"}
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHost]:
-    data_dir = tmp_path_factory.mktemp("analytics-host")
-    host = LocalHost(
-        data_dir, env={"SCOUT_RATE_LIMIT_PER_MINUTE": "100000", "SCOUT_RATE_LIMIT_BURST": "100000"}
-    )
-    engine = get_engine(sql_url_for(host))
-    migrate(engine)
     stores, products = fact_rows.dimensions(8, 25, seed=11)
     stores.loc[0, "name"] = FORMULA_NAME
     stores.loc[1, "city"] = "-2+3"
-    fact_rows.load_dimensions(engine, stores, products)
-    fact_rows.load_lines(engine, fact_rows.lines(stores, products, date(2025, 1, 1), 45, 8, seed=11))
-    summaries.rebuild_all(engine)
-    dispose_engines()
-    host.start()
-    try:
+    lines = fact_rows.lines(stores, products, date(2025, 1, 1), 45, 8, seed=11)
+    with fact_rows.serving(tmp_path_factory.mktemp("analytics-host"), stores, products, lines) as host:
         yield host
-    finally:
-        host.stop()
 
 
 @pytest.fixture(scope="module")
