@@ -26,11 +26,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from shared.config import get_settings
+from shared.inflight import RequestsInFlight
 from shared.telemetry import get_logger
 
 from .discovery import FunctionIndex, HttpRoute
 from .durable.api import DurableApi
-from .durable.runtime import DurableRuntime, RequestsInFlight
+from .durable.runtime import DurableRuntime
 from .durable.store import TaskHubStore
 from .host_json import HostJson
 from .http_mapping import to_http_request, to_response

@@ -18,6 +18,7 @@ import azure.functions as func
 from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
+from shared.inflight import RequestsInFlight
 from shared.telemetry import get_logger
 
 from ..discovery import FunctionIndex
@@ -30,30 +31,9 @@ from .store import TaskHubStore, WorkItem
 log = get_logger("local_host.durable")
 IDLE_POLL_SECONDS = 1.0
 REQUEUE_EVERY = timedelta(seconds=30)
-# An activity waits at most this long for the HTTP requests being served to finish before it starts.
+# An activity waits at most this long for the HTTP requests being served to finish before it starts:
+# on a small machine, request latency comes first.
 ACTIVITY_YIELD_SECONDS = 0.5
-
-
-class RequestsInFlight:
-    """HTTP requests the host is serving. Activities (throughput work) start when none are, or
-    after :data:`ACTIVITY_YIELD_SECONDS`: on a small machine, request latency comes first."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._count = 0
-
-    def __enter__(self) -> None:
-        with self._changed:
-            self._count += 1
-
-    def __exit__(self, *_exc: object) -> None:
-        with self._changed:
-            self._count -= 1
-            self._changed.notify_all()
-
-    def wait_idle(self, timeout_s: float) -> bool:
-        with self._changed:
-            return self._changed.wait_for(lambda: self._count == 0, timeout_s)
 
 
 class DurableRuntime:

@@ -24,14 +24,15 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from shared.inflight import RequestsInFlight
+
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 BACKGROUND_YIELD_S = 0.1
 _HELD = "scout_write_gate"  # key in the pooled DBAPI connection's info: the gate it holds
 # Per thread, and per asyncio task (each request's handler runs in its own task).
 _interactive: ContextVar[bool] = ContextVar("scout_interactive_writer", default=False)
 _gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
-_requests_changed = threading.Condition()
-_requests_in_flight = 0
+_requests = RequestsInFlight()
 
 
 def mark_interactive() -> None:
@@ -48,22 +49,16 @@ def interactive() -> bool:
 def serving_request() -> Iterator[None]:
     """Around the handling of one request: counted as in flight, and its writes (on this thread,
     or in this task and the threads it hands work to with ``asyncio.to_thread``) go first."""
-    global _requests_in_flight
     marked = _interactive.set(True)
-    with _requests_changed:
-        _requests_in_flight += 1
     try:
-        yield
+        with _requests:
+            yield
     finally:
         _interactive.reset(marked)
-        with _requests_changed:
-            _requests_in_flight -= 1
-            _requests_changed.notify_all()
 
 
 def _step_aside_for_requests() -> None:
-    with _requests_changed:
-        _requests_changed.wait_for(lambda: _requests_in_flight == 0, BACKGROUND_YIELD_S)
+    _requests.wait_idle(BACKGROUND_YIELD_S)
 
 
 class WriteGate:

@@ -11,8 +11,8 @@ import pytest
 
 from local_host import keys, settings
 from local_host.discovery import compile_route
-from local_host.durable.runtime import RequestsInFlight
 from local_host.schedules import parse_schedule
+from shared.inflight import RequestsInFlight
 
 
 @pytest.mark.parametrize(
