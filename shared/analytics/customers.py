@@ -6,15 +6,19 @@ Only lines with a (pseudonymised) customer key count; every group with fewer tha
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, false, literal, or_, select
 
 from shared.analytics.context import Context
 from shared.analytics.models import CustomersResponse, DemographicCell, LoyaltyRow, NewReturning, RfmSegment
 from shared.analytics.params import EARLIEST
+from shared.analytics.planner import plan, query_for
 
 K_ANONYMITY = 5
 QUINTILES = 5
@@ -23,25 +27,29 @@ SEGMENT_ORDER = ("Champions", "Loyal", "Recent", "Needs attention", "At risk", "
 
 
 @dataclass
+class Group:
+    customers: set[str] = field(default_factory=set)
+    transactions: int = 0
+    revenue: float = 0.0
+
+    def add(self, key: str, transactions: int, revenue: float) -> None:
+        self.customers.add(key)
+        self.transactions += transactions
+        self.revenue += revenue
+
+
+@dataclass
 class Customer:
-    key: str
     transactions: int
     revenue: float
-    last_date: Any
-    recency_days: int = 0
-    r: int = 0
-    f: int = 0
-    m: int = 0
+    last_date: date
 
 
 def quintile_scores(values: Sequence[float]) -> list[int]:
     """1..5 by rank (ties share the lowest rank): score = 1 + floor(5 * (rank - 1) / n)."""
     order = sorted(values)
-    first_rank: dict[float, int] = {}
-    for index, value in enumerate(order):
-        first_rank.setdefault(value, index + 1)
     n = len(values)
-    return [1 + (QUINTILES * (first_rank[v] - 1)) // n for v in values]
+    return [1 + (QUINTILES * bisect_left(order, v)) // n for v in values]
 
 
 def segment(r: int, f: int) -> str:
@@ -58,28 +66,74 @@ def segment(r: int, f: int) -> str:
     return "Needs attention"
 
 
-def _groups(
-    rows: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
-) -> dict[Any, dict[str, Any]]:
-    groups: dict[Any, dict[str, Any]] = defaultdict(
-        lambda: {"customers": set(), "transactions": 0, "revenue": 0.0}
+def _seen_before(ctx: Context, customer_key: Any) -> ColumnElement[bool]:
+    """Whether the customer bought anything in the caller's stores/regions before the range.
+
+    From summaries, one index probe per customer of the range (the history is never scanned);
+    from the fact table (baseline), one pass over the history."""
+    before = replace(
+        ctx.scope,
+        date_from=EARLIEST,
+        date_to=ctx.scope.date_from - timedelta(days=1),
+        categories=None,
+        brands=None,
     )
-    for row in rows:
-        group = groups[key(row)]
-        group["customers"].add(row["customer_key"])
-        group["transactions"] += row["transactions"]
-        group["revenue"] += row["revenue"]
-    return groups
+    if before.date_from > before.date_to:
+        return false()
+    question = ctx.question(("customer_key",), ("first_date",), scope=before, identified_only=True)
+    if ctx.from_fact:
+        return customer_key.in_(select(query_for(question).subquery().c.customer_key))
+    return or_(
+        *(
+            exists(
+                select(literal(1))
+                .select_from(piece.source.from_)
+                .where(piece.source.where(piece.scope), piece.source.dim("customer_key") == customer_key)
+            )
+            for piece in plan(question)
+        )
+    )
+
+
+def _customer_rows(ctx: Context) -> Select[Any]:
+    """Per customer (and their attributes) in the range: transactions, revenue, last purchase, and
+    whether they bought before it."""
+    measures = ("transactions", "revenue", "last_date")
+    grouped = query_for(ctx.question(CUSTOMER_DIMS, measures, identified_only=True)).subquery("in_range")
+    return select(
+        *(grouped.c[name] for name in (*CUSTOMER_DIMS, *measures)),
+        _seen_before(ctx, grouped.c.customer_key).label("seen_before"),
+    )
 
 
 def customers(ctx: Context) -> CustomersResponse:
-    rows = ctx.rows(CUSTOMER_DIMS, ("transactions", "revenue", "last_date"), identified_only=True)
-    identified_revenue = sum(r["revenue"] for r in rows)
+    demographic_groups: dict[tuple[str, str], Group] = defaultdict(Group)
+    tier_groups: dict[str, Group] = defaultdict(Group)
+    kind_groups: dict[str, Group] = defaultdict(Group)
+    merged: dict[str, Customer] = {}
+    identified_revenue = 0.0
+    identified_transactions = 0
+    rows = ctx.conn.execute(_customer_rows(ctx)).all() if ctx.scope.date_from <= ctx.scope.date_to else []
+    for key, age_band, gender, tier, transactions, revenue, last, seen_before in rows:
+        revenue = float(revenue or 0.0)
+        last_date = date.fromisoformat(last) if isinstance(last, str) else last
+        identified_revenue += revenue
+        identified_transactions += transactions
+        demographic_groups[(age_band, gender)].add(key, transactions, revenue)
+        tier_groups[tier].add(key, transactions, revenue)
+        kind_groups["returning" if seen_before else "new"].add(key, transactions, revenue)
+        customer = merged.get(key)
+        if customer is None:
+            merged[key] = Customer(transactions, revenue, last_date)
+        else:
+            customer.transactions += transactions
+            customer.revenue += revenue
+            customer.last_date = max(customer.last_date, last_date)
     suppressed = 0
 
-    def visible(groups: dict[Any, dict[str, Any]]) -> list[tuple[Any, dict[str, Any]]]:
+    def visible(groups: Mapping[Any, Group]) -> list[tuple[Any, Group]]:
         nonlocal suppressed
-        kept = [(k, g) for k, g in groups.items() if len(g["customers"]) >= K_ANONYMITY]
+        kept = [(k, g) for k, g in groups.items() if len(g.customers) >= K_ANONYMITY]
         suppressed += len(groups) - len(kept)
         return sorted(kept, key=lambda item: item[0])
 
@@ -90,68 +144,27 @@ def customers(ctx: Context) -> CustomersResponse:
         DemographicCell(
             age_band=k[0],
             gender=k[1],
-            customers=len(g["customers"]),
-            transactions=g["transactions"],
-            revenue=g["revenue"],
-            share=share(g["revenue"]),
+            customers=len(g.customers),
+            transactions=g.transactions,
+            revenue=g.revenue,
+            share=share(g.revenue),
         )
-        for k, g in visible(_groups(rows, lambda r: (r["age_band"], r["gender"])))
+        for k, g in visible(demographic_groups)
     ]
     loyalty = [
         LoyaltyRow(
             tier=k,
-            customers=len(g["customers"]),
-            transactions=g["transactions"],
-            revenue=g["revenue"],
-            share=share(g["revenue"]),
+            customers=len(g.customers),
+            transactions=g.transactions,
+            revenue=g.revenue,
+            share=share(g.revenue),
         )
-        for k, g in visible(_groups(rows, lambda r: r["loyalty_tier"]))
+        for k, g in visible(tier_groups)
     ]
-
-    # "new": no purchase in the caller's stores/regions, of any product, before the range
-    before = replace(
-        ctx.scope,
-        date_from=EARLIEST,
-        date_to=ctx.scope.date_from - timedelta(days=1),
-        categories=None,
-        brands=None,
-    )
-    seen_before = {
-        r["customer_key"]
-        for r in ctx.rows(("customer_key",), ("first_date",), scope=before, identified_only=True)
-    }
-    kinds = _groups(rows, lambda r: "returning" if r["customer_key"] in seen_before else "new")
     new_vs_returning = [
-        NewReturning(
-            kind=k, customers=len(g["customers"]), transactions=g["transactions"], revenue=g["revenue"]
-        )
-        for k, g in visible(kinds)
+        NewReturning(kind=k, customers=len(g.customers), transactions=g.transactions, revenue=g.revenue)
+        for k, g in visible(kind_groups)
     ]
-
-    scores = {c.key: c for c in _per_customer(rows, ctx)}
-    by_segment = _groups(
-        (
-            {"customer_key": c.key, "transactions": c.transactions, "revenue": c.revenue}
-            for c in scores.values()
-        ),
-        lambda r: segment(scores[r["customer_key"]].r, scores[r["customer_key"]].f),
-    )
-    rfm = []
-    for name, g in visible(by_segment):
-        members = [scores[k] for k in g["customers"]]
-        rfm.append(
-            RfmSegment(
-                segment=name,
-                customers=len(members),
-                transactions=g["transactions"],
-                revenue=g["revenue"],
-                avg_recency_days=sum(c.recency_days for c in members) / len(members),
-                avg_frequency=sum(c.transactions for c in members) / len(members),
-                avg_monetary=sum(c.revenue for c in members) / len(members),
-            )
-        )
-    rfm.sort(key=lambda s: SEGMENT_ORDER.index(s.segment))
-    identified_transactions = sum(r["transactions"] for r in rows)
     all_transactions = ctx.total(("transactions",))["transactions"]
     return CustomersResponse(
         filters=ctx.filters,
@@ -162,31 +175,37 @@ def customers(ctx: Context) -> CustomersResponse:
         demographics=demographics,
         loyalty=loyalty,
         new_vs_returning=new_vs_returning,
-        rfm=rfm,
+        rfm=_rfm(merged, ctx, visible),
         suppressed_groups=suppressed,
     )
 
 
-def _per_customer(rows: list[dict[str, Any]], ctx: Context) -> list[Customer]:
-    merged: dict[str, Customer] = {}
-    for r in rows:
-        c = merged.get(r["customer_key"])
-        if c is None:
-            merged[r["customer_key"]] = Customer(
-                r["customer_key"], r["transactions"], r["revenue"], r["last_date"]
-            )
-        else:
-            c.transactions += r["transactions"]
-            c.revenue += r["revenue"]
-            c.last_date = max(c.last_date, r["last_date"])
-    found = sorted(merged.values(), key=lambda c: c.key)
-    for c in found:
-        c.recency_days = (ctx.scope.date_to - c.last_date).days
-    for attr, values in (
-        ("r", [-c.recency_days for c in found]),
-        ("f", [c.transactions for c in found]),
-        ("m", [c.revenue for c in found]),
-    ):
-        for c, score in zip(found, quintile_scores(values), strict=True):
-            setattr(c, attr, score)
-    return found
+Visible = Callable[[Mapping[str, Group]], list[tuple[str, Group]]]
+
+
+def _rfm(merged: dict[str, Customer], ctx: Context, visible: Visible) -> list[RfmSegment]:
+    """Segments by recency and frequency quintiles among the range's customers."""
+    keys = sorted(merged)
+    found = [merged[k] for k in keys]
+    recency = [(ctx.scope.date_to - c.last_date).days for c in found]
+    r_scores = quintile_scores([-days for days in recency])
+    f_scores = quintile_scores([c.transactions for c in found])
+    segments: dict[str, Group] = defaultdict(Group)
+    recency_days: dict[str, int] = defaultdict(int)
+    for key, c, days, r, f in zip(keys, found, recency, r_scores, f_scores, strict=True):
+        name = segment(r, f)
+        segments[name].add(key, c.transactions, c.revenue)
+        recency_days[name] += days
+    rfm = [
+        RfmSegment(
+            segment=name,
+            customers=len(g.customers),
+            transactions=g.transactions,
+            revenue=g.revenue,
+            avg_recency_days=recency_days[name] / len(g.customers),
+            avg_frequency=g.transactions / len(g.customers),
+            avg_monetary=g.revenue / len(g.customers),
+        )
+        for name, g in visible(segments)
+    ]
+    return sorted(rfm, key=lambda s: SEGMENT_ORDER.index(s.segment))
