@@ -13,16 +13,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, literal, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, literal, select, type_coerce
+from sqlalchemy.types import NullType
 
 from shared.analytics.context import Context
 from shared.analytics.models import CustomersResponse, DemographicCell, LoyaltyRow, NewReturning, RfmSegment
 from shared.analytics.params import EARLIEST
-from shared.analytics.planner import plan, query_for
+from shared.analytics.planner import query_for
+from shared.analytics.sources import SummarySource
+from shared.analytics.summary_tables import TABLES
 
 K_ANONYMITY = 5
 QUINTILES = 5
 CUSTOMER_DIMS = ("customer_key", "age_band", "gender", "loyalty_tier")
+CUSTOMER_DAYS = "sum_customer_store_day"  # one row per customer, store and day
 SEGMENT_ORDER = ("Champions", "Loyal", "Recent", "Needs attention", "At risk", "Hibernating")
 
 
@@ -67,10 +71,9 @@ def segment(r: int, f: int) -> str:
 
 
 def _seen_before(ctx: Context, customer_key: Any) -> ColumnElement[bool]:
-    """Whether the customer bought anything in the caller's stores/regions before the range.
-
-    From summaries, one index probe per customer of the range (the history is never scanned);
-    from the fact table (baseline), one pass over the history."""
+    """Whether the customer bought anything in the caller's stores/regions before the range: one
+    probe of the day-level customer summary's (customer_key, local_date) index per customer of the
+    range, so the history is never scanned (from the fact table, the baseline: one pass over it)."""
     before = replace(
         ctx.scope,
         date_from=EARLIEST,
@@ -80,28 +83,26 @@ def _seen_before(ctx: Context, customer_key: Any) -> ColumnElement[bool]:
     )
     if before.date_from > before.date_to:
         return false()
-    question = ctx.question(("customer_key",), ("first_date",), scope=before, identified_only=True)
     if ctx.from_fact:
+        question = ctx.question(("customer_key",), ("first_date",), scope=before, identified_only=True)
         return customer_key.in_(select(query_for(question).subquery().c.customer_key))
-    return or_(
-        *(
-            exists(
-                select(literal(1))
-                .select_from(piece.source.from_)
-                .where(piece.source.where(piece.scope), piece.source.dim("customer_key") == customer_key)
-            )
-            for piece in plan(question)
-        )
+    days = SummarySource(TABLES[CUSTOMER_DAYS], ("customer_key",))
+    return exists(
+        select(literal(1))
+        .select_from(days.from_)
+        .where(days.where(before), days.dim("customer_key") == customer_key)
     )
 
 
 def _customer_rows(ctx: Context) -> Select[Any]:
     """Per customer (and their attributes) in the range: transactions, revenue, last purchase, and
-    whether they bought before it."""
+    whether they bought before it. Values come back raw (no per-value type processing of ~20k
+    rows): the caller converts them."""
     measures = ("transactions", "revenue", "last_date")
     grouped = query_for(ctx.question(CUSTOMER_DIMS, measures, identified_only=True)).subquery("in_range")
     return select(
-        *(grouped.c[name] for name in (*CUSTOMER_DIMS, *measures)),
+        *(grouped.c[name] for name in CUSTOMER_DIMS),
+        *(type_coerce(grouped.c[name], NullType()) for name in measures),
         _seen_before(ctx, grouped.c.customer_key).label("seen_before"),
     )
 
