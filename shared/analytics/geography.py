@@ -60,8 +60,13 @@ def _area(level: str, key: str, members: list[dict[str, Any]]) -> GeoArea:
     first = members[0]
     lats = [m["lat"] for m in members if m["lat"] is not None]
     lons = [m["lon"] for m in members if m["lon"] is not None]
-    revenue = sum(m["revenue"] for m in members)
-    previous = sum(m["previous_revenue"] for m in members)
+    revenue = previous = units = 0.0
+    transactions = 0
+    for m in members:
+        revenue += m["revenue"]
+        previous += m["previous_revenue"]
+        units += m["units"]
+        transactions += m["transactions"]
     depth = LEVELS.index(level)
     return GeoArea(
         level=level,  # type: ignore[arg-type]
@@ -75,8 +80,8 @@ def _area(level: str, key: str, members: list[dict[str, Any]]) -> GeoArea:
         lon=fmean(lons) if lons else None,
         stores=len(members),
         revenue=revenue,
-        transactions=sum(m["transactions"] for m in members),
-        units=sum(m["units"] for m in members),
+        transactions=transactions,
+        units=units,
         previous_revenue=previous,
         growth_pct=pct_change(revenue, previous),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, func, select, union_all
@@ -71,47 +72,69 @@ def _size(spec: SummarySpec) -> int:
     return size
 
 
-def _needed_dims(question: Question) -> set[str]:
-    needed = {d for d in question.dims if d not in PERIOD_DIMS}
-    scope = question.scope
-    if scope.stores is not None:
-        needed.add("store_id")
-    if scope.categories is not None:
-        needed.add("category")
-    if scope.brands is not None:
-        needed.add("brand")
-    return needed
+@dataclass(frozen=True)
+class _Shape:
+    """What decides which tables can answer a question: never dates or filter values, so the
+    choice is made once per shape and remembered."""
+
+    dims: tuple[str, ...]
+    measures: tuple[str, ...]
+    identified_only: bool
+    filtered: frozenset[str]  # dimensions the scope restricts: region, store_id, category, brand
+    single: frozenset[str]  # line dimensions the scope pins to one value
+
+    @classmethod
+    def of(cls, question: Question) -> _Shape:
+        scope = question.scope
+        restricted = {
+            "region": scope.regions,
+            "store_id": scope.stores,
+            "category": scope.categories,
+            "brand": scope.brands,
+        }
+        return cls(
+            question.dims,
+            question.measures,
+            question.identified_only,
+            frozenset(dim for dim, values in restricted.items() if values is not None),
+            frozenset(dim for dim in ("category", "brand") if scope.single(dim)),
+        )
 
 
-def _can_answer(spec: SummarySpec, question: Question, day_level: bool) -> bool:
+def _can_answer(spec: SummarySpec, shape: _Shape, day_level: bool) -> bool:
     columns = set(spec.dims)
-    if (spec.time_dim == "local_date") != day_level or spec.only_identified != question.identified_only:
+    if (spec.time_dim == "local_date") != day_level or spec.only_identified != shape.identified_only:
         return False
-    if not set(question.measures) <= set(spec.measures):
+    if not set(shape.measures) <= set(spec.measures):
         return False
-    if question.scope.regions is not None and not columns & {"region", "store_id"}:
+    if ("region" in shape.filtered or "region" in shape.dims) and not columns & {"region", "store_id"}:
         return False
-    if "region" in question.dims and not columns & {"region", "store_id"}:
+    needed = {d for d in shape.dims if d not in PERIOD_DIMS} | shape.filtered
+    if not needed - {"region"} <= columns:
         return False
-    if not _needed_dims(question) - {"region"} <= columns:
-        return False
-    if set(question.measures) & DISTINCT_MEASURES:
-        kept = set(question.dims)
+    if set(shape.measures) & DISTINCT_MEASURES:
+        kept = set(shape.dims)
         for determinant in kept & DETERMINED_BY.keys():
             kept |= DETERMINED_BY[determinant]
-        for dim in (columns & LINE_DIMENSIONS) - kept:
-            if not question.scope.single(dim):
-                return False
+        if (columns & LINE_DIMENSIONS) - kept - shape.single:
+            return False
     return True
 
 
-def _source_for(question: Question, scope: Scope, day_level: bool) -> Piece:
+@lru_cache(maxsize=1024)
+def _smallest_table(shape: _Shape, day_level: bool) -> SummarySpec | None:
     # whole months that no month table can answer are read from a day table, else the fact table
     for day_table in (True,) if day_level else (False, True):
-        candidates = [] if question.from_fact else [s for s in SPECS if _can_answer(s, question, day_table)]
+        candidates = [s for s in SPECS if _can_answer(s, shape, day_table)]
         if candidates:
-            spec = min(candidates, key=_size)
-            return Piece(scope, SummarySource(spec.table, question.dims), spec.name)
+            return min(candidates, key=_size)
+    return None
+
+
+def _source_for(question: Question, scope: Scope, day_level: bool) -> Piece:
+    spec = None if question.from_fact else _smallest_table(_Shape.of(question), day_level)
+    if spec is not None:
+        return Piece(scope, SummarySource(spec.table, question.dims), spec.name)
     source = fact_source(question.dims, scope, only_identified=question.identified_only)
     return Piece(scope, source, "fact_sales_line")
 

@@ -89,6 +89,13 @@ def _top_pairs(ctx: Context, months: Scope, pair_sort: str, top: int) -> Select[
     any_product = replace(months, categories=None, brands=None)
     pair = query_for(ctx.question(("sku_a", "sku_b"), ("transactions",), scope=any_product)).subquery("pair")
     skus = query_for(ctx.question(("sku",), ("transactions",), scope=months)).subquery("skus")
+    kept = [pair.c.transactions >= MIN_PAIR_TRANSACTIONS]
+    if pair_sort == "support":
+        # ranked by the pair's own count: the top pairs are cut before the SKU counts are joined
+        if months.categories is not None or months.brands is not None:
+            kept += [pair.c.sku_a.in_(select(skus.c.sku)), pair.c.sku_b.in_(select(skus.c.sku))]
+        order = (pair.c.transactions.desc(), pair.c.sku_a, pair.c.sku_b)
+        pair = select(pair).where(*kept).order_by(*order).limit(top).subquery("top_pair")
     a, b = skus.alias("sku_a_count"), skus.alias("sku_b_count")
     both = cast(pair.c.transactions, Float)
     rank = {

@@ -1,4 +1,5 @@
-"""Analytics summary tables (see ``shared/analytics/summary_tables.py``, which they must match).
+"""Analytics summary tables (see ``shared/analytics/summary_tables.py``, which they must match;
+SQLite stores them WITHOUT ROWID, clustered on their key).
 
 Revision ID: 0002_summaries
 Revises: 0001_core
@@ -26,6 +27,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "store_id", name=op.f("pk_sum_store_day")),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         op.f("ix_sum_store_day_store"),
@@ -56,6 +58,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "store_id", "category", name=op.f("pk_sum_store_day_category")),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         op.f("ix_sum_store_day_category_store"),
@@ -87,6 +90,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "region", "brand", name=op.f("pk_sum_region_day_brand")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_sku",
@@ -105,6 +109,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "region", "sku", "brand", "category", name=op.f("pk_sum_region_day_sku")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_hour",
@@ -122,6 +127,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "region", "weekday", "local_hour", name=op.f("pk_sum_region_day_hour")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_basket",
@@ -139,6 +145,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "region", "size_bucket", "value_bucket", name=op.f("pk_sum_region_day_basket")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_payment",
@@ -155,6 +162,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "region", "payment_method", name=op.f("pk_sum_region_day_payment")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_customer_store_day",
@@ -182,6 +190,7 @@ def upgrade() -> None:
             "loyalty_tier",
             name=op.f("pk_sum_customer_store_day"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         op.f("ix_sum_customer_store_day_customer"),
@@ -218,6 +227,7 @@ def upgrade() -> None:
         sa.Column("sku_b", sa.String(length=64), nullable=False),
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "sku_a", "sku_b", name=op.f("pk_pair_month")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_category_hour",
@@ -241,6 +251,7 @@ def upgrade() -> None:
             "local_hour",
             name=op.f("pk_sum_region_day_category_hour"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_category_basket",
@@ -264,6 +275,7 @@ def upgrade() -> None:
             "value_bucket",
             name=op.f("pk_sum_region_day_category_basket"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_category_payment",
@@ -285,6 +297,7 @@ def upgrade() -> None:
             "payment_method",
             name=op.f("pk_sum_region_day_category_payment"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_category_hour",
@@ -302,6 +315,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "category", "weekday", "local_hour", name=op.f("pk_sum_day_category_hour")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_category_basket",
@@ -319,6 +333,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "category", "size_bucket", "value_bucket", name=op.f("pk_sum_day_category_basket")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_category_payment",
@@ -335,6 +350,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "category", "payment_method", name=op.f("pk_sum_day_category_payment")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day",
@@ -348,6 +364,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "region", name=op.f("pk_sum_region_day")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_category",
@@ -362,6 +379,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "region", "category", name=op.f("pk_sum_region_day_category")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day",
@@ -374,6 +392,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", name=op.f("pk_sum_day")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_category",
@@ -387,6 +406,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "category", name=op.f("pk_sum_day_category")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_brand",
@@ -400,6 +420,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "brand", name=op.f("pk_sum_day_brand")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_sku",
@@ -415,6 +436,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "sku", "brand", "category", name=op.f("pk_sum_day_sku")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_hour",
@@ -429,6 +451,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "weekday", "local_hour", name=op.f("pk_sum_day_hour")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_basket",
@@ -443,6 +466,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "size_bucket", "value_bucket", name=op.f("pk_sum_day_basket")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_payment",
@@ -456,6 +480,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "payment_method", name=op.f("pk_sum_day_payment")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_store_month",
@@ -469,6 +494,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "store_id", name=op.f("pk_sum_store_month")),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         op.f("ix_sum_store_month_store"),
@@ -499,6 +525,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "store_id", "category", name=op.f("pk_sum_store_month_category")),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         op.f("ix_sum_store_month_category_store"),
@@ -529,6 +556,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "region", name=op.f("pk_sum_region_month")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_category",
@@ -543,6 +571,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "region", "category", name=op.f("pk_sum_region_month_category")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_brand",
@@ -557,6 +586,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "region", "brand", name=op.f("pk_sum_region_month_brand")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_sku",
@@ -575,6 +605,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "region", "sku", "brand", "category", name=op.f("pk_sum_region_month_sku")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_hour",
@@ -592,6 +623,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "region", "weekday", "local_hour", name=op.f("pk_sum_region_month_hour")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_basket",
@@ -609,6 +641,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "region", "size_bucket", "value_bucket", name=op.f("pk_sum_region_month_basket")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_payment",
@@ -625,6 +658,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "region", "payment_method", name=op.f("pk_sum_region_month_payment")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_customer_region_month",
@@ -652,6 +686,7 @@ def upgrade() -> None:
             "loyalty_tier",
             name=op.f("pk_sum_customer_region_month"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         op.f("ix_sum_customer_region_month_customer"),
@@ -675,6 +710,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "category", "weekday", "local_hour", name=op.f("pk_sum_month_category_hour")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_category_basket",
@@ -692,6 +728,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "category", "size_bucket", "value_bucket", name=op.f("pk_sum_month_category_basket")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_category_payment",
@@ -708,6 +745,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "category", "payment_method", name=op.f("pk_sum_month_category_payment")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month",
@@ -720,6 +758,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", name=op.f("pk_sum_month")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_category",
@@ -733,6 +772,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "category", name=op.f("pk_sum_month_category")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_sku",
@@ -748,6 +788,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "sku", "brand", "category", name=op.f("pk_sum_month_sku")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_brand",
@@ -761,6 +802,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "brand", name=op.f("pk_sum_month_brand")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_hour",
@@ -775,6 +817,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "weekday", "local_hour", name=op.f("pk_sum_month_hour")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_basket",
@@ -789,6 +832,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "size_bucket", "value_bucket", name=op.f("pk_sum_month_basket")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_payment",
@@ -802,6 +846,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "payment_method", name=op.f("pk_sum_month_payment")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "pair_region_day",
@@ -811,6 +856,7 @@ def upgrade() -> None:
         sa.Column("sku_b", sa.String(length=64), nullable=False),
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "region", "sku_a", "sku_b", name=op.f("pk_pair_region_day")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "pair_region_month",
@@ -820,6 +866,7 @@ def upgrade() -> None:
         sa.Column("sku_b", sa.String(length=64), nullable=False),
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "region", "sku_a", "sku_b", name=op.f("pk_pair_region_month")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_day_category_brand",
@@ -834,6 +881,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("local_date", "category", "brand", name=op.f("pk_sum_day_category_brand")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_month_category_brand",
@@ -848,6 +896,7 @@ def upgrade() -> None:
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("discounted_transactions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "category", "brand", name=op.f("pk_sum_month_category_brand")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_day_category_brand",
@@ -865,6 +914,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "region", "category", "brand", name=op.f("pk_sum_region_day_category_brand")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_category_basket",
@@ -888,6 +938,7 @@ def upgrade() -> None:
             "value_bucket",
             name=op.f("pk_sum_region_month_category_basket"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_category_brand",
@@ -905,6 +956,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "region", "category", "brand", name=op.f("pk_sum_region_month_category_brand")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_category_hour",
@@ -928,6 +980,7 @@ def upgrade() -> None:
             "local_hour",
             name=op.f("pk_sum_region_month_category_hour"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_region_month_category_payment",
@@ -945,6 +998,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "month", "region", "category", "payment_method", name=op.f("pk_sum_region_month_category_payment")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sum_store_day_basket",
@@ -962,6 +1016,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "store_id", "size_bucket", "value_bucket", name=op.f("pk_sum_store_day_basket")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_sum_store_day_basket_store",
@@ -997,6 +1052,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "store_id", "weekday", "local_hour", name=op.f("pk_sum_store_day_hour")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_sum_store_day_hour_store",
@@ -1031,6 +1087,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "local_date", "store_id", "payment_method", name=op.f("pk_sum_store_day_payment")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_sum_store_day_payment_store",
