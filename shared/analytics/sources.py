@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     FromClause,
     Select,
@@ -52,6 +53,7 @@ class Scope:
     brands: Sequence[str] | None = None
     months: Sequence[date] | None = field(default=None)  # only days in these months (by first day)
     dates: Sequence[date] | None = field(default=None)  # only these days
+    batch_id: str | BindParameter[str] | None = None  # only fact lines this batch wrote
 
     def single(self, dim: str) -> bool:
         values = {"category": self.categories, "brand": self.brands}.get(dim)
@@ -157,6 +159,8 @@ class FactSource(Source):
             conditions.append(fact.c.store_id.in_(list(scope.stores)))
         if scope.regions is not None:
             conditions.append(fact.c.store_id.in_(stores_in_regions(scope.regions)))
+        if scope.batch_id is not None:
+            conditions.append(fact.c.batch_id == scope.batch_id)
         return and_(*conditions)
 
     def where(self, scope: Scope | None) -> ColumnElement[bool]:
@@ -279,6 +283,8 @@ class PairSource(Source):
             conditions.append(a.store_id.in_(list(scope.stores)))
         if scope.regions is not None:
             conditions.append(a.store_id.in_(stores_in_regions(scope.regions)))
+        if scope.batch_id is not None:
+            conditions.append(a.batch_id == scope.batch_id)
         for line in (self.a, self.b):
             if scope.categories is not None:
                 conditions.append(line.c.category.in_(list(scope.categories)))

@@ -1,10 +1,17 @@
-"""Keeping the summary tables equal to the fact table: refresh what a batch touched, rebuild all,
-and measure drift.
+"""Keeping the summary tables equal to the fact table: add a load's new transactions, refresh
+what else a batch touched, rebuild all, and measure drift.
 
-Each summary row is recomputed whole (delete + insert from a grouped SELECT), so a refresh can
-be repeated any number of times with the same result. A refresh commits after each table, finer
-tables first, so other writers (the ingest accept path) get SQLite's write lock in between; a
-refresh interrupted part-way is completed by running it again.
+A load adds the grouped rows of the lines it writes to every summary (sums added, first/last
+dates widened) in its own transaction, so the summaries move with the facts in one commit and a
+rerun of the load, which writes nothing, adds nothing (``add_new_lines``). That is exact for
+transactions new to the fact table. For a transaction the table already held (a resent, changed
+or split one) it is not (distinct counts, baskets and pairs are not sums of parts; a changed
+line's old version is not taken away), so the summary rows of its store-days are recomputed
+whole (delete + insert from a grouped SELECT), which can be repeated any number of times with
+the same result. A refresh
+commits after each table, finer tables first, so other writers (the ingest accept path) get the
+write lock in between; a refresh interrupted part-way is completed by running it again. Both
+hold the database's writer lock (``shared.db.writer_lock``), so neither sees half of the other.
 """
 
 from __future__ import annotations
@@ -12,14 +19,35 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Dialect,
+    Engine,
+    Executable,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects import mssql, postgresql, sqlite
+from sqlalchemy.schema import CreateTable, DropTable
 
 from shared.analytics.calendar import first_of_month, month_end
 from shared.analytics.sources import Scope, Source, SummarySource, fact_source
 from shared.analytics.summary_tables import SPECS, SPECS_BY_NAME, UNKNOWN, SummarySpec
+from shared.db import writer_lock
 from shared.db.tables import dim_store
 from shared.db.tables import fact_sales_line as fact
 from shared.telemetry import get_logger
@@ -45,6 +73,114 @@ def _recompute(conn: Connection, spec: SummarySpec, scope: Scope | None) -> None
     conn.execute(statement)
     grouped = _source(spec, scope).grouped(spec.dims, spec.measures, scope)
     conn.execute(table.insert().from_select([*spec.dims, *spec.measures], grouped))
+
+
+def add_new_lines(conn: Connection, batch_id: str) -> None:
+    """Add to every summary the lines ``batch_id`` wrote.
+
+    Run inside the load's transaction, after its lines are written. Each table's rows for the new
+    lines are grouped into a temporary table (finer tables from the fact table, the others rolled
+    up from their source's new rows), then merged into the summary. Exact for transactions new to
+    the fact table; the load leaves the store-days of the others for ``refresh`` to recompute.
+    """
+    additions = _additions(conn.dialect)
+    created: list[_Addition] = []
+    try:
+        for addition in additions:
+            conn.exec_driver_sql(addition.create)
+            created.append(addition)
+            conn.execute(addition.fill, {"batch_id": batch_id} if addition.from_facts else {})
+        for addition in additions:
+            conn.execute(addition.merge)
+    finally:
+        for addition in reversed(created):
+            conn.exec_driver_sql(addition.drop)
+
+
+@dataclass(frozen=True)
+class _Addition:
+    """The statements that add one load's new rows to one summary table."""
+
+    create: str  # the temporary table for the new rows
+    fill: Executable  # group the new rows into it
+    from_facts: bool  # ``fill`` reads the fact table (and binds ``batch_id``)
+    merge: Executable  # insert them into the summary, or add them to its rows
+    drop: str
+
+
+_ADDITIONS: dict[str, list[_Addition]] = {}
+
+
+def _additions(dialect: Dialect) -> list[_Addition]:
+    """Built once per dialect: the same statement objects each time, so SQLAlchemy compiles them once."""
+    if dialect.name in _ADDITIONS:
+        return _ADDITIONS[dialect.name]
+    scope = Scope(date.min, date.max, batch_id=bindparam("batch_id", type_=String))
+    additions, new_rows = [], {}
+    for spec in SPECS:
+        columns = [Column(c.name, c.type) for c in spec.table.c]
+        if dialect.name == "mssql":
+            rows = Table(f"#new_{spec.name}", MetaData(), *columns)
+        else:
+            rows = Table(f"new_{spec.name}", MetaData(), *columns, prefixes=["TEMPORARY"])
+        new_rows[spec.name] = rows
+        if spec.source is None:
+            grouped = _source(spec, scope).grouped(spec.dims, spec.measures, scope)
+        else:
+            grouped = SummarySource(new_rows[spec.source], spec.dims).grouped(spec.dims, spec.measures, None)
+        additions.append(
+            _Addition(
+                create=str(CreateTable(rows).compile(dialect=dialect)),
+                fill=rows.insert().from_select([*spec.dims, *spec.measures], grouped),
+                from_facts=spec.source is None,
+                merge=_merge_added(spec, rows, dialect.name),
+                drop=str(DropTable(rows).compile(dialect=dialect)),
+            )
+        )
+    _ADDITIONS[dialect.name] = additions
+    return additions
+
+
+def _combined(measure: str, stored: Any, added: Any) -> Any:
+    if measure == "first_date":
+        return case((added < stored, added), else_=stored)
+    if measure == "last_date":
+        return case((added > stored, added), else_=stored)
+    return stored + added
+
+
+def _merge_added(spec: SummarySpec, rows: Table, dialect: str) -> Any:
+    """Insert ``rows`` into the summary, or add them to the rows already there (same dimensions)."""
+    if dialect == "mssql":
+        return text(merge_statement(spec, rows))
+    table, columns = spec.table, [*spec.dims, *spec.measures]
+    module = sqlite if dialect == "sqlite" else postgresql
+    # WHERE: SQLite would read ON CONFLICT right after FROM as a join constraint
+    statement = module.insert(table).from_select(columns, select(*(rows.c[c] for c in columns)).where(true()))
+    return statement.on_conflict_do_update(
+        index_elements=list(spec.dims),
+        set_={m: _combined(m, table.c[m], statement.excluded[m]) for m in spec.measures},
+    )
+
+
+def merge_statement(spec: SummarySpec, rows: Table) -> str:
+    """SQL Server's form of :func:`_merge_added`, run only against Azure SQL (tests check its text)."""
+
+    def combined(m: str) -> str:
+        both = _combined(m, literal_column(f"target.{m}"), literal_column(f"source.{m}"))
+        return str(both.compile(dialect=mssql.dialect()))
+
+    columns = [*spec.dims, *spec.measures]
+    match = " AND ".join(f"target.{d} = source.{d}" for d in spec.dims)
+    updates = ", ".join(f"target.{m} = {combined(m)}" for m in spec.measures)
+    values = ", ".join(f"source.{c}" for c in columns)
+    return " ".join(  # schema identifiers only, no values in the text
+        (
+            f"MERGE {spec.name} WITH (HOLDLOCK) AS target USING {rows.name} AS source ON {match}",
+            f"WHEN MATCHED THEN UPDATE SET {updates}",  # nosec B608
+            f"WHEN NOT MATCHED BY TARGET THEN INSERT ({', '.join(columns)}) VALUES ({values});",  # noqa: S608
+        )
+    )
 
 
 def _regions_of(conn: Connection, stores: Iterable[str]) -> dict[str, str]:
@@ -88,12 +224,14 @@ def refresh(engine: Engine, touched: list[tuple[str, date]]) -> None:
         regions = sorted({regions_of[s] for s in stores})
         for spec in SPECS:
             with engine.begin() as conn:
+                writer_lock.hold(conn)
                 _recompute(conn, spec, _scope_for(spec, dates, list(stores), regions))
 
 
 def rebuild_all(engine: Engine) -> None:
     """Recompute every summary table from the fact table (finer tables first)."""
     with engine.begin() as conn:
+        writer_lock.hold(conn)
         for spec in SPECS:
             _recompute(conn, spec, None)
 
@@ -188,6 +326,7 @@ def reconcile(engine: Engine) -> dict[str, dict[str, int]]:
             if any(counts.values()):
                 days = [month + timedelta(days=n) for n in range((month_end(month) - month).days + 1)]
                 with engine.begin() as conn:
+                    writer_lock.hold(conn)
                     _recompute(conn, spec, Scope(month, month_end(month), months=[month], dates=days))
                 _add(report, spec.name, counts)
     if report:

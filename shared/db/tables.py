@@ -157,6 +157,16 @@ fact_sales_line_history = Table(
 
 FACT_COLUMN_NAMES: tuple[str, ...] = ("transaction_id", "line_number", *(c[0] for c in _FACT_COLUMNS))
 
+# Store-days whose facts a batch's load changed but could not add to the summaries (lines of
+# transactions already held): written with the load, recomputed and removed by the aggregate stage.
+summary_refresh_pending = Table(
+    "summary_refresh_pending",
+    metadata,
+    Column("batch_id", String(64), primary_key=True),
+    Column("store_id", String(32), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+)
+
 # --- ingest ------------------------------------------------------------------------------
 ingest_batch = Table(
     "ingest_batch",

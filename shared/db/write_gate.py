@@ -18,7 +18,7 @@ import re
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy import Engine, event
 
 from shared.inflight import RequestsInFlight
 
-_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|BEGIN\s+IMMEDIATE)\b", re.IGNORECASE)
 BACKGROUND_YIELD_S = 0.1
 _HELD = "scout_write_gate"  # key in the pooled DBAPI connection's info: the gate it holds
 # Per thread, and per asyncio task (each request's handler runs in its own task).
@@ -102,16 +102,6 @@ class WriteGate:
             self._held = False
             self._changed.notify_all()
 
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        """For writes that bypass SQLAlchemy's connection events (the driver-level bulk load)."""
-        acquired = self.acquire()
-        try:
-            yield
-        finally:
-            if acquired:
-                self.release()
-
 
 def install(engine: Engine, timeout_s: float) -> WriteGate:
     """Gate every write made through ``engine``'s connections; returns the gate."""
@@ -138,9 +128,3 @@ def install(engine: Engine, timeout_s: float) -> WriteGate:
 
 def gate_of(engine: Engine) -> WriteGate | None:
     return _gates.get(engine)
-
-
-def held(engine: Engine) -> AbstractContextManager[None]:
-    """The gate of ``engine`` held for a driver-level write; nothing for an ungated engine."""
-    gate = gate_of(engine)
-    return gate.held() if gate is not None else nullcontext()

@@ -6,7 +6,10 @@ Activities run at least once, so each is idempotent:
   so a rerun writes byte-for-byte the same ``processed/`` and ``quarantine/`` blobs;
 - ``load`` upserts (a rerun changes nothing) and counts from what the tables attribute to this
   batch, so a rerun after a crash reports the same counts as the first run did;
-- ``aggregate`` recomputes every summary row the batch's lines touch from the fact table;
+- ``load`` also adds the lines of transactions new to the fact table to the summaries, in the
+  same transaction as it writes them (a rerun writes nothing and adds nothing);
+- ``aggregate`` recomputes from the fact table the summary rows of the other transactions the
+  load changed (it left their store-days pending);
 - ``finalise`` is a conditional status transition (a final batch stays as it is).
 """
 
@@ -28,7 +31,7 @@ from shared.config import get_settings
 from shared.db.engine import ensure_schema
 from shared.db.tables import fact_sales_line, fact_sales_line_history, utcnow
 from shared.etl.context import ValidationContext
-from shared.etl.load import load_lines
+from shared.etl.load import load_lines, pending_refresh, refreshed
 from shared.etl.pipeline import load_dimensions, transform, write_quarantine
 from shared.ingest import load_profile
 from shared.telemetry import get_logger
@@ -110,12 +113,13 @@ def load(payload: Any) -> dict[str, Any]:
 
 
 def aggregate(payload: Any) -> dict[str, Any]:
-    """Refresh the summary rows for every (store, day) the batch's clean lines fall on."""
-    data = _payload(payload)
+    """Recompute the summary rows the load changed facts of but could not add to (see
+    ``shared.etl.load``): the store-days it left pending, then forget them."""
+    batch_id = _payload(payload)["batch_id"]
     engine = ensure_schema()
-    keys = _read_processed(data["processed_blob"], ["store_id", "local_date"]).drop_duplicates()
-    touched = sorted({(str(s), pd.Timestamp(d).date()) for s, d in keys.itertuples(index=False)})
+    touched = pending_refresh(engine, batch_id)
     summaries.refresh(engine, touched)
+    refreshed(engine, batch_id)
     return {"touched": len(touched)}
 
 

@@ -7,11 +7,15 @@ A line is keyed by (transaction_id, line_number). Against what the table holds, 
 replacing batch, then overwritten). A rerun of the same load therefore writes nothing and
 reports every line as a duplicate.
 
-Loads hold a writer lock for their transaction (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL
-advisory lock, ``sp_getapplock`` on SQL Server), so two batches carrying the same line cannot
-both insert it. The bulk path uses the driver directly: ``executemany`` on sqlite3 and
-``COPY`` on psycopg (several times SQLAlchemy Core with dicts, see ``bench/load.py``); SQL
-Server stages into a temp table and ``MERGE``s from it.
+In the same transaction the lines written are added to the summaries
+(``summaries.add_new_lines``), which is exact for transactions the table did not hold yet; the
+store-days of the others (changed or split transactions) are returned as ``touched`` and left
+in ``summary_refresh_pending`` for the aggregate stage to recompute.
+
+Loads hold the writer lock for their transaction (``shared.db.writer_lock``), so two batches
+carrying the same line cannot both insert it. The bulk path uses the driver directly:
+``executemany`` on sqlite3 and ``COPY`` on psycopg (several times SQLAlchemy Core with dicts,
+see ``bench/load.py``); SQL Server stages into a temp table and ``MERGE``s from it.
 """
 
 from __future__ import annotations
@@ -27,16 +31,34 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from sqlalchemy import Boolean, Date, DateTime, Engine, Integer, Numeric, SmallInteger, String
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    delete,
+    select,
+)
 
-from shared.db import write_gate
-from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line, fact_sales_line_history
+from shared.analytics import summaries
+from shared.db import writer_lock
+from shared.db.tables import (
+    FACT_COLUMN_NAMES,
+    fact_sales_line,
+    fact_sales_line_history,
+    summary_refresh_pending,
+)
 
 KEY = ("transaction_id", "line_number")
 FACT = fact_sales_line.name
 HISTORY = fact_sales_line_history.name
-_LOCK_KEY = 0x5C0_0002  # PostgreSQL advisory lock id held by a load's transaction
 _COLUMNS = ", ".join(FACT_COLUMN_NAMES)
 _MARKS = ", ".join("?" * len(FACT_COLUMN_NAMES))
 _CHUNK = 50_000  # lines converted and sent at a time
@@ -66,8 +88,15 @@ class LoadResult:
     inserted: int
     updated: int
     duplicates: int
-    # (store_id, local_date) pairs whose facts changed: the summary rows to refresh
+    # (store_id, local_date) pairs of the transactions the table held before whose lines the load
+    # wrote: adding is exact for new transactions only, so these summary rows are recomputed
     touched: list[tuple[str, date]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Written:
+    result: LoadResult
+    rows: pa.Table  # the lines written
 
 
 def load_lines(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -> LoadResult:
@@ -86,18 +115,59 @@ def load_lines(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -
     if dialect not in ("sqlite", "postgresql"):
         raise ValueError(f"no load for dialect {dialect!r}")
     rows = storage_table(df)
-    raw = engine.raw_connection()
-    driver = _Driver(raw.driver_connection, dialect)
-    try:
-        with write_gate.held(engine), driver.cache_for_load():
-            result = _load(driver, rows, batch_id, now)
-            raw.commit()
-        return result
-    except BaseException:
-        raw.rollback()
-        raise
-    finally:
-        raw.close()
+    with engine.connect() as conn:
+        driver = _Driver(conn, dialect)
+        try:
+            with driver.cache_for_load():
+                writer_lock.hold(conn)
+                written = _load(driver, rows, batch_id, now)
+                _add_to_summaries(conn, batch_id, written)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+    return written.result
+
+
+def _add_to_summaries(conn: Connection, batch_id: str, written: _Written) -> None:
+    if not written.rows.num_rows:
+        return
+    summaries.add_new_lines(conn, batch_id)
+    _leave_for_refresh(conn, batch_id, written.result.touched)
+
+
+def _leave_for_refresh(conn: Connection, batch_id: str, touched: list[tuple[str, date]]) -> None:
+    """Record ``touched`` for the aggregate stage (a rerun that rewrites lines adds only new days)."""
+    pending = summary_refresh_pending
+    if not touched:
+        return
+    already = {
+        (store, _as_date(day))
+        for store, day in conn.execute(
+            select(pending.c.store_id, pending.c.local_date).where(pending.c.batch_id == batch_id)
+        ).all()
+    }
+    rows = [
+        {"batch_id": batch_id, "store_id": s, "local_date": d} for s, d in touched if (s, d) not in already
+    ]
+    if rows:
+        conn.execute(pending.insert(), rows)
+
+
+def pending_refresh(engine: Engine, batch_id: str) -> list[tuple[str, date]]:
+    """The store-days ``batch_id``'s load left for the aggregate stage to recompute."""
+    pending = summary_refresh_pending
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(pending.c.store_id, pending.c.local_date).where(pending.c.batch_id == batch_id)
+        ).all()
+    return sorted((str(store), _as_date(day)) for store, day in found)
+
+
+def refreshed(engine: Engine, batch_id: str) -> None:
+    """Forget ``batch_id``'s pending store-days once their summaries are recomputed."""
+    with engine.begin() as conn:
+        conn.execute(delete(summary_refresh_pending).where(summary_refresh_pending.c.batch_id == batch_id))
 
 
 def storage_table(df: pd.DataFrame, temporal_as_text: bool = True) -> pa.Table:
@@ -133,8 +203,8 @@ _ARROW_TYPE = {
 class _Driver:
     """The few statements whose text differs between sqlite3 and psycopg."""
 
-    def __init__(self, connection: Any, dialect: str) -> None:
-        self.connection = connection
+    def __init__(self, conn: Connection, dialect: str) -> None:
+        self.connection: Any = conn.connection.driver_connection
         self.dialect = dialect
         self.mark = "?" if dialect == "sqlite" else "%s"
 
@@ -150,13 +220,6 @@ class _Driver:
             yield
         finally:
             cursor.execute(f"PRAGMA cache_size={int(before)}")  # shrinking frees the extra pages
-
-    def lock(self) -> None:
-        cursor = self.connection.cursor()
-        if self.dialect == "sqlite":
-            cursor.execute("BEGIN IMMEDIATE")  # the write lock now, not at the first write
-        else:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
 
     def existing(self, transaction_ids: list[str]) -> list[tuple[Any, ...]]:
         """(key, content_hash, store_id, local_date) of stored lines of these transactions."""
@@ -192,13 +255,12 @@ class _Driver:
                 copy.write(buffer.getbuffer())
 
 
-def _load(driver: _Driver, rows: pa.Table, batch_id: str, now: datetime) -> LoadResult:
-    driver.lock()
+def _load(driver: _Driver, rows: pa.Table, batch_id: str, now: datetime) -> _Written:
     keys = rows.select(list(KEY)).to_pandas()
     stored = driver.existing(pd.unique(keys["transaction_id"]).tolist())
     if not stored:
         driver.insert(rows)
-        return LoadResult(len(keys), 0, 0, _pairs(rows))
+        return _Written(LoadResult(len(keys), 0, 0, []), rows)
 
     old = pd.DataFrame(stored, columns=[*KEY, "old_hash", "old_store", "old_date"])
     # A left merge on unique keys keeps the frame's order, so masks line up with ``rows``.
@@ -214,16 +276,21 @@ def _load(driver: _Driver, rows: pa.Table, batch_id: str, now: datetime) -> Load
     written = rows.filter(pa.array((~present | changed).to_numpy()))
     if written.num_rows:
         driver.insert(written)
-    old_pairs = {
+    # Held transactions this load wrote lines of: every day their lines lay on, before and after.
+    held = old["transaction_id"].unique().tolist()
+    written_held = written.filter(pc.is_in(written.column("transaction_id"), pa.array(held)))
+    changed_held = old[old["transaction_id"].isin(set(written_held.column("transaction_id").to_pylist()))]
+    before = {
         (store, _as_date(day))
-        for store, day in merged.loc[changed, ["old_store", "old_date"]].itertuples(index=False)
+        for store, day in changed_held[["old_store", "old_date"]].itertuples(index=False)
     }
-    return LoadResult(
+    result = LoadResult(
         inserted=int((~present).sum()),
         updated=len(replaced),
         duplicates=int((present & ~changed).sum()),
-        touched=sorted(set(_pairs(written)) | old_pairs),
+        touched=sorted(set(_pairs(written_held)) | before),
     )
+    return _Written(result, written)
 
 
 def _sql_timestamp(moment: datetime) -> str:
@@ -248,45 +315,55 @@ _SOURCE = ", ".join(f"source.{c}" for c in FACT_COLUMN_NAMES)
 _MATCH = "target.transaction_id = source.transaction_id AND target.line_number = source.line_number"
 
 MSSQL_LOAD = {
-    "lock": "EXEC sp_getapplock @Resource = 'scout_load', @LockMode = 'Exclusive', "
-    "@LockOwner = 'Transaction', @LockTimeout = 600000",
     "stage": f"SELECT TOP 0 {_COLUMNS} INTO #load_stage FROM {FACT}; "  # nosec B608 - schema identifiers only
-    "CREATE TABLE #load_changes (action NVARCHAR(10) NOT NULL, old_store NVARCHAR(32) NULL, "
-    "old_date DATE NULL, new_store NVARCHAR(32) NOT NULL, new_date DATE NOT NULL)",
+    "CREATE TABLE #load_changes (action NVARCHAR(10) NOT NULL, transaction_id NVARCHAR(64) NOT NULL, "
+    "old_store NVARCHAR(32) NULL, old_date DATE NULL, "
+    "new_store NVARCHAR(32) NOT NULL, new_date DATE NOT NULL)",
     "fill": f"INSERT INTO #load_stage ({_COLUMNS}) VALUES ({_MARKS})",  # nosec B608 - schema identifiers only
     "history": f"INSERT INTO {HISTORY} ({_COLUMNS}, replaced_by_batch, replaced_at) "  # nosec B608 - schema identifiers only
     f"SELECT {', '.join(f'target.{c}' for c in FACT_COLUMN_NAMES)}, ?, ? FROM {FACT} AS target "  # nosec B608 - schema identifiers only
     f"JOIN #load_stage AS source ON {_MATCH} WHERE target.content_hash <> source.content_hash",
+    # transactions the table holds already: the summary rows of their days are recomputed
+    "held": f"SELECT DISTINCT target.transaction_id INTO #load_held FROM {FACT} AS target "  # nosec B608 - schema identifiers only
+    "JOIN #load_stage AS source ON target.transaction_id = source.transaction_id",
     "merge": f"MERGE {FACT} WITH (HOLDLOCK) AS target USING #load_stage AS source ON {_MATCH} "  # nosec B608 - schema identifiers only
     f"WHEN MATCHED AND target.content_hash <> source.content_hash THEN UPDATE SET {_SET} "
     f"WHEN NOT MATCHED BY TARGET THEN INSERT ({_COLUMNS}) VALUES ({_SOURCE}) "
-    "OUTPUT $action, deleted.store_id, deleted.local_date, inserted.store_id, inserted.local_date "
-    "INTO #load_changes;",
+    "OUTPUT $action, inserted.transaction_id, deleted.store_id, deleted.local_date, inserted.store_id, "
+    "inserted.local_date INTO #load_changes;",
     "counts": "SELECT action, COUNT(*) FROM #load_changes GROUP BY action",
-    "touched": "SELECT new_store, new_date FROM #load_changes UNION "
-    "SELECT old_store, old_date FROM #load_changes WHERE action = 'UPDATE'",
-    "drop": "DROP TABLE #load_stage; DROP TABLE #load_changes",
+    # every day the lines of held transactions it wrote lay on, before and after
+    "touched": f"SELECT store_id, local_date FROM {FACT} WHERE transaction_id IN "  # nosec B608 - schema identifiers only
+    "(SELECT c.transaction_id FROM #load_changes AS c "
+    "JOIN #load_held AS h ON h.transaction_id = c.transaction_id) "
+    "UNION SELECT old_store, old_date FROM #load_changes WHERE action = 'UPDATE'",
+    "drop": "DROP TABLE #load_stage; DROP TABLE #load_changes; DROP TABLE #load_held",
 }
 
 
 def _load_mssql(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -> LoadResult:
     """Stage into a temp table (pyodbc ``fast_executemany``), copy changed lines to history, then
-    one ``MERGE`` whose OUTPUT says what it inserted and updated. Runs only against Azure SQL: the
-    tests check the statements, since no SQL Server runs here."""
+    one ``MERGE`` whose OUTPUT says what it inserted and updated, then add the new transactions to
+    the summaries. Runs only against Azure SQL: the tests check the statements, since no SQL
+    Server runs here."""
     rows = storage_table(df, temporal_as_text=False)
     stamp = pd.Timestamp(_sql_timestamp(now)).to_pydatetime()
     with engine.begin() as conn:
-        conn.exec_driver_sql(MSSQL_LOAD["lock"])
+        writer_lock.hold(conn)
         conn.exec_driver_sql(MSSQL_LOAD["stage"])
         conn.exec_driver_sql(
             MSSQL_LOAD["fill"], list(zip(*(c.to_pylist() for c in rows.columns), strict=True))
         )
         conn.exec_driver_sql(MSSQL_LOAD["history"], (batch_id, stamp))
+        conn.exec_driver_sql(MSSQL_LOAD["held"])
         conn.exec_driver_sql(MSSQL_LOAD["merge"])
         counts = {str(action): int(n) for action, n in conn.exec_driver_sql(MSSQL_LOAD["counts"]).all()}
         touched = sorted(
-            (str(store), day) for store, day in conn.exec_driver_sql(MSSQL_LOAD["touched"]).all()
+            (str(store), _as_date(day)) for store, day in conn.exec_driver_sql(MSSQL_LOAD["touched"]).all()
         )
+        if counts:
+            summaries.add_new_lines(conn, batch_id)
+            _leave_for_refresh(conn, batch_id, touched)
         conn.exec_driver_sql(MSSQL_LOAD["drop"])
     inserted, updated = counts.get("INSERT", 0), counts.get("UPDATE", 0)
     return LoadResult(inserted, updated, len(df) - inserted - updated, touched)

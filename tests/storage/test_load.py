@@ -1,5 +1,6 @@
 """The load stage on SQLite and PostgreSQL: new, duplicate and changed lines, history, reruns,
-touched (store, day) pairs, atomicity. The SQL Server statements are checked as text (no server here)."""
+the (store, day) pairs left for the aggregate stage, atomicity. The SQL Server statements are
+checked as text (no server here)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import func, select
 
+from shared.db import writer_lock
 from shared.db.engine import get_engine, migrate
 from shared.db.tables import FACT_COLUMN_NAMES, fact_sales_line, fact_sales_line_history
 from shared.etl import load as load_module
@@ -39,7 +41,7 @@ def _pairs(frame: pd.DataFrame) -> list[tuple[str, date]]:
 def test_new_lines_are_inserted_with_their_values(sql_url: str) -> None:
     frame = fact_frame(40)
     result = load_lines(get_engine(sql_url), frame, "b1", NOW)
-    assert result == LoadResult(inserted=120, updated=0, duplicates=0, touched=_pairs(frame))
+    assert result == LoadResult(inserted=120, updated=0, duplicates=0, touched=[])  # summarised already
     stored = _facts(sql_url)
     assert len(stored) == 120 and list(stored.columns) == list(FACT_COLUMN_NAMES)
     first = stored.iloc[0]
@@ -87,10 +89,10 @@ def test_changed_lines_are_updated_and_their_old_version_kept(sql_url: str) -> N
     result = load_lines(engine, second, "b2", NOW)
 
     assert (result.inserted, result.updated, result.duplicates) == (0, 2, 28)
-    assert result.touched == sorted(
-        {("S999", date(2026, 1, 15)), (old_moved["store_id"], old_moved["local_date"]),
-         *_pairs(second.loc[requantified])}
-    )  # fmt: skip
+    # every day the lines of the two changed transactions lay on, before and after
+    changed_transactions = first["transaction_id"].isin(["T0000003", "T0000004"])
+    assert result.touched == sorted({("S999", date(2026, 1, 15)), *_pairs(first.loc[changed_transactions])})
+    assert (old_moved["store_id"], old_moved["local_date"]) in result.touched
     stored = _facts(sql_url).set_index(["transaction_id", "line_number"])
     assert stored.loc[("T0000003", 2), "store_id"] == "S999"
     assert stored.loc[("T0000004", 1), "quantity"] == 99.0
@@ -116,7 +118,7 @@ def test_mixed_batch_counts_add_up(sql_url: str) -> None:
     mixed = rehash(mixed)
     result = load_lines(engine, mixed, "b2", NOW)
     assert (result.inserted, result.updated, result.duplicates) == (30, 3, 27)
-    assert result.touched == _pairs(pd.concat([mixed.iloc[:3], mixed.iloc[30:]]))
+    assert result.touched == _pairs(mixed.iloc[:3])  # the ten new transactions are summarised already
     assert _count(sql_url, fact_sales_line) == 60
 
 
@@ -142,7 +144,7 @@ def test_frame_must_have_exactly_the_fact_columns(sql_url: str) -> None:
 
 def test_mssql_statements_stage_then_merge() -> None:
     """Azure SQL cannot run here: the statements the SQL Server path sends are checked as text."""
-    assert "@LockOwner = 'Transaction'" in MSSQL_LOAD["lock"]
+    assert "@LockOwner = 'Transaction'" in writer_lock.MSSQL_LOCK
     assert MSSQL_LOAD["stage"].startswith("SELECT TOP 0 transaction_id, line_number, store_id")
     assert MSSQL_LOAD["fill"].count("?") == len(FACT_COLUMN_NAMES)
     history = MSSQL_LOAD["history"]
@@ -156,6 +158,12 @@ def test_mssql_statements_stage_then_merge() -> None:
     assert "target.transaction_id = source.transaction_id" not in merge.split("UPDATE SET")[1]  # keys stay
     assert "WHEN NOT MATCHED BY TARGET THEN INSERT (transaction_id, " in merge
     assert merge.endswith("inserted.store_id, inserted.local_date INTO #load_changes;")
+    assert "$action, inserted.transaction_id, deleted.store_id" in merge
+    assert MSSQL_LOAD["held"].startswith(
+        "SELECT DISTINCT target.transaction_id INTO #load_held FROM fact_sales_line"
+    )
+    assert "JOIN #load_held AS h ON h.transaction_id = c.transaction_id" in MSSQL_LOAD["touched"]
+    assert MSSQL_LOAD["drop"].endswith("DROP TABLE #load_held")
 
 
 def test_concurrent_loads_of_overlapping_batches_store_each_line_once(sql_url: str) -> None:
@@ -179,7 +187,7 @@ def test_a_load_of_many_chunks_is_still_one_load(sql_url: str, monkeypatch) -> N
     monkeypatch.setattr(load_module, "_CHUNK", 7)
     frame = fact_frame(20)
     engine = get_engine(sql_url)
-    assert load_lines(engine, frame, "b1", NOW) == LoadResult(60, 0, 0, _pairs(frame))
+    assert load_lines(engine, frame, "b1", NOW) == LoadResult(60, 0, 0, [])
     assert _facts(sql_url)["content_hash"].tolist() == frame["content_hash"].tolist()
     assert load_lines(engine, frame, "b1", NOW) == LoadResult(0, 0, 60, [])
 
@@ -208,7 +216,7 @@ def test_a_fractional_value_in_an_integer_column_is_refused(sql_url: str) -> Non
 def test_lines_beyond_whole_multi_row_statements_are_loaded_too(sql_url: str) -> None:
     frame = fact_frame(70)  # 210 lines: two 100-row statements and 10 single rows on SQLite
     engine = get_engine(sql_url)
-    assert load_lines(engine, frame, "b1", NOW) == LoadResult(210, 0, 0, _pairs(frame))
+    assert load_lines(engine, frame, "b1", NOW) == LoadResult(210, 0, 0, [])
     assert _facts(sql_url)["content_hash"].tolist() == frame["content_hash"].tolist()
 
 

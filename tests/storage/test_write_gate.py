@@ -110,16 +110,17 @@ def test_every_end_of_a_write_transaction_gives_the_gate_back(engine: Engine, en
     assert _order(engine) == ["first", "after"]
 
 
-def test_a_driver_level_write_holds_the_gate(engine: Engine) -> None:
+def test_begin_immediate_holds_the_gate_for_driver_level_writes(engine: Engine) -> None:
+    """The load's form: ``BEGIN IMMEDIATE`` through the connection, then writes through its
+    driver connection (no SQLAlchemy events), then commit."""
     gate = _gate(engine)
-    with write_gate.held(engine):
+    with engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
         waiter = _writer(engine, "waiter", interactive=True)
         waiter.start()
         _until(lambda: gate.waiting == 1)
-        raw = engine.raw_connection()
-        raw.cursor().execute("INSERT INTO t (who) VALUES ('bulk')")
-        raw.commit()
-        raw.close()
+        conn.connection.driver_connection.cursor().execute("INSERT INTO t (who) VALUES ('bulk')")
+        conn.commit()
     waiter.join(WAIT_S)
     assert not waiter.is_alive()
     assert _order(engine) == ["bulk", "waiter"]
