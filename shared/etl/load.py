@@ -93,12 +93,6 @@ class LoadResult:
     touched: list[tuple[str, date]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Written:
-    result: LoadResult
-    rows: pa.Table  # the lines written
-
-
 def load_lines(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -> LoadResult:
     """Load ``df`` (exactly :data:`FACT_COLUMN_NAMES`, keys unique) into the fact table."""
     missing = set(FACT_COLUMN_NAMES) - set(df.columns)
@@ -120,20 +114,15 @@ def load_lines(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -
         try:
             with driver.cache_for_load():
                 writer_lock.hold(conn)
-                written = _load(driver, rows, batch_id, now)
-                _add_to_summaries(conn, batch_id, written)
+                result = _load(driver, rows, batch_id, now)
+                if result.inserted or result.updated:
+                    summaries.add_new_lines(conn, batch_id)
+                    _leave_for_refresh(conn, batch_id, result.touched)
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
-    return written.result
-
-
-def _add_to_summaries(conn: Connection, batch_id: str, written: _Written) -> None:
-    if not written.rows.num_rows:
-        return
-    summaries.add_new_lines(conn, batch_id)
-    _leave_for_refresh(conn, batch_id, written.result.touched)
+    return result
 
 
 def _leave_for_refresh(conn: Connection, batch_id: str, touched: list[tuple[str, date]]) -> None:
@@ -255,12 +244,12 @@ class _Driver:
                 copy.write(buffer.getbuffer())
 
 
-def _load(driver: _Driver, rows: pa.Table, batch_id: str, now: datetime) -> _Written:
+def _load(driver: _Driver, rows: pa.Table, batch_id: str, now: datetime) -> LoadResult:
     keys = rows.select(list(KEY)).to_pandas()
     stored = driver.existing(pd.unique(keys["transaction_id"]).tolist())
     if not stored:
         driver.insert(rows)
-        return _Written(LoadResult(len(keys), 0, 0, []), rows)
+        return LoadResult(len(keys), 0, 0, [])
 
     old = pd.DataFrame(stored, columns=[*KEY, "old_hash", "old_store", "old_date"])
     # A left merge on unique keys keeps the frame's order, so masks line up with ``rows``.
@@ -284,13 +273,12 @@ def _load(driver: _Driver, rows: pa.Table, batch_id: str, now: datetime) -> _Wri
         (store, _as_date(day))
         for store, day in changed_held[["old_store", "old_date"]].itertuples(index=False)
     }
-    result = LoadResult(
+    return LoadResult(
         inserted=int((~present).sum()),
         updated=len(replaced),
         duplicates=int((present & ~changed).sum()),
         touched=sorted(set(_pairs(written_held)) | before),
     )
-    return _Written(result, written)
 
 
 def _sql_timestamp(moment: datetime) -> str:
@@ -361,7 +349,7 @@ def _load_mssql(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) 
         touched = sorted(
             (str(store), _as_date(day)) for store, day in conn.exec_driver_sql(MSSQL_LOAD["touched"]).all()
         )
-        if counts:
+        if counts:  # something was written
             summaries.add_new_lines(conn, batch_id)
             _leave_for_refresh(conn, batch_id, touched)
         conn.exec_driver_sql(MSSQL_LOAD["drop"])
