@@ -83,8 +83,8 @@ def generate(engine: Engine, lines: int, stores: int, days: int, end: date, seed
         timings["insert_s"] += time.perf_counter() - began
     began = time.perf_counter()
     with engine.begin() as conn:
-        for index in fact_sales_line.indexes:
-            index.create(conn)
+        for fact_index in fact_sales_line.indexes:
+            fact_index.create(conn)
     timings["index_s"] = time.perf_counter() - began
     began = time.perf_counter()
     summaries.rebuild_all(engine)
