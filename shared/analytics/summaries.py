@@ -177,7 +177,7 @@ def merge_statement(spec: SummarySpec, rows: Table) -> str:
     return " ".join(  # schema identifiers only, no values in the text
         (
             f"MERGE {spec.name} WITH (HOLDLOCK) AS target USING {rows.name} AS source ON {match}",
-            f"WHEN MATCHED THEN UPDATE SET {updates}",  # nosec B608
+            f"WHEN MATCHED THEN UPDATE SET {updates}",  # nosec B608 - schema identifiers only
             f"WHEN NOT MATCHED BY TARGET THEN INSERT ({', '.join(columns)}) VALUES ({values});",  # noqa: S608
         )
     )
