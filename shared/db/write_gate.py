@@ -3,8 +3,9 @@
 SQLite lets one connection write at a time. The others wait in its busy handler, which polls with
 growing sleeps (up to 100 ms) in no particular order, so under load a short write — an ingest
 request's batch row — can wait seconds behind a stream of ETL transactions. The gate queues
-writers in Python instead: a connection takes it before its first write statement and gives it
-back at commit or rollback, and a thread marked interactive (one serving a request) goes before
+writers in Python instead: a connection takes it before its first write statement (or its
+``BEGIN IMMEDIATE``, after which the load writes through the driver) and gives it back at commit
+or rollback, and a thread marked interactive (one serving a request) goes before
 background work. Writers in other processes still meet SQLite's own lock and busy timeout.
 
 Background writers (ETL stages, summary refresh) also step aside while requests are being served,
