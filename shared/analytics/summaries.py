@@ -84,17 +84,15 @@ def add_new_lines(conn: Connection, batch_id: str) -> None:
     the fact table; the load leaves the store-days of the others for ``refresh`` to recompute.
     """
     additions = _additions(conn.dialect)
-    created: list[_Addition] = []
-    try:
-        for addition in additions:
-            conn.exec_driver_sql(addition.create)
-            created.append(addition)
-            conn.execute(addition.fill, {"batch_id": batch_id} if addition.from_facts else {})
-        for addition in additions:
-            conn.execute(addition.merge)
-    finally:
-        for addition in reversed(created):
-            conn.exec_driver_sql(addition.drop)
+    for addition in additions:
+        conn.exec_driver_sql(addition.create)
+        conn.execute(addition.fill, {"batch_id": batch_id} if addition.from_facts else {})
+    for addition in additions:
+        conn.execute(addition.merge)
+    # on an error the load rolls back, which takes the temporary tables with it (DDL is
+    # transactional in SQLite, PostgreSQL and SQL Server)
+    for addition in reversed(additions):
+        conn.exec_driver_sql(addition.drop)
 
 
 @dataclass(frozen=True)

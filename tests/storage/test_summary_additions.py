@@ -5,17 +5,19 @@ removes the drift; a rerun of a load adds nothing twice. The SQL Server MERGE is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.dialects import mssql
+from sqlalchemy.exc import DBAPIError
 
 from shared.analytics import summaries
 from shared.analytics.summary_tables import SPECS, SPECS_BY_NAME, TABLES
 from shared.db.engine import get_engine
-from shared.db.tables import summary_refresh_pending
+from shared.db.tables import fact_sales_line, summary_refresh_pending
 from shared.etl.load import load_lines, pending_refresh, refreshed
 from tests.analytics import fact_rows
 from tests.storage.facts import rehash
@@ -159,3 +161,23 @@ def test_mssql_merge_adds_measures_and_widens_dates() -> None:
         "source.units, source.lines, source.transactions, source.discounted_transactions, "
         "source.first_date, source.last_date);"
     )
+
+
+def test_a_load_that_fails_while_adding_leaves_nothing_behind(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Facts, summary rows and the temporary tables all go with the rollback: the next load on the
+    same pooled connection creates its temporary tables again."""
+    additions = summaries._additions(engine.dialect)
+    broken = [*additions[:-1], replace(additions[-1], merge=text("SELECT no_such_column FROM sum_month"))]
+    monkeypatch.setattr(summaries, "_additions", lambda _dialect: broken)
+    batch = _lines(date(2025, 3, 1), 2, seed=6, batch_id="b1")
+    with pytest.raises(DBAPIError):
+        _load(engine, batch)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(fact_sales_line)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(TABLES["sum_store_day"])).scalar_one() == 0
+    monkeypatch.undo()
+    _load(engine, batch)
+    assert summaries.drift(engine) == {}
+    assert _month_lines(engine) == len(batch)
