@@ -8,10 +8,10 @@ transactions new to the fact table. For a transaction the table already held (a 
 or split one) it is not (distinct counts, baskets and pairs are not sums of parts; a changed
 line's old version is not taken away), so the summary rows of its store-days are recomputed
 whole (delete + insert from a grouped SELECT), which can be repeated any number of times with
-the same result. A refresh
-commits after each table, finer tables first, so other writers (the ingest accept path) get the
-write lock in between; a refresh interrupted part-way is completed by running it again. Both
-hold the database's writer lock (``shared.db.writer_lock``), so neither sees half of the other.
+the same result. A refresh commits after each table, finer tables first, so other writers (the
+ingest accept path) get the write lock in between; a refresh interrupted part-way is completed
+by running it again. Both hold the database's writer lock (``shared.db.writer_lock``), so
+neither sees half of the other.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def _combined(measure: str, stored: Any, added: Any) -> Any:
 def _merge_added(spec: SummarySpec, rows: Table, dialect: str) -> Any:
     """Insert ``rows`` into the summary, or add them to the rows already there (same dimensions)."""
     if dialect == "mssql":
-        return text(merge_statement(spec, rows))
+        return text(_merge_statement(spec, rows))
     table, columns = spec.table, [*spec.dims, *spec.measures]
     module = sqlite if dialect == "sqlite" else postgresql
     # WHERE: SQLite would read ON CONFLICT right after FROM as a join constraint
@@ -161,7 +161,7 @@ def _merge_added(spec: SummarySpec, rows: Table, dialect: str) -> Any:
     )
 
 
-def merge_statement(spec: SummarySpec, rows: Table) -> str:
+def _merge_statement(spec: SummarySpec, rows: Table) -> str:
     """SQL Server's form of :func:`_merge_added`, run only against Azure SQL (tests check its text)."""
 
     def combined(m: str) -> str:
