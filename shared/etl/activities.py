@@ -6,8 +6,8 @@ Activities run at least once, so each is idempotent:
   so a rerun writes byte-for-byte the same ``processed/`` and ``quarantine/`` blobs;
 - ``load`` upserts (a rerun changes nothing) and counts from what the tables attribute to this
   batch, so a rerun after a crash reports the same counts as the first run did;
-- ``load`` also adds the lines of transactions new to the fact table to the summaries, in the
-  same transaction as it writes them (a rerun writes nothing and adds nothing);
+- ``load`` also adds the lines it writes to the summaries, in the same transaction (a rerun
+  writes nothing and adds nothing);
 - ``aggregate`` recomputes from the fact table the summary rows of the other transactions the
   load changed (it left their store-days pending);
 - ``finalise`` is a conditional status transition (a final batch stays as it is).
