@@ -127,30 +127,28 @@ def load_lines(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -
 
 def _leave_for_refresh(conn: Connection, batch_id: str, touched: list[tuple[str, date]]) -> None:
     """Record ``touched`` for the aggregate stage (a rerun that rewrites lines adds only new days)."""
-    pending = summary_refresh_pending
     if not touched:
         return
-    already = {
-        (store, _as_date(day))
-        for store, day in conn.execute(
-            select(pending.c.store_id, pending.c.local_date).where(pending.c.batch_id == batch_id)
-        ).all()
-    }
+    already = set(_pending_days(conn, batch_id))
     rows = [
         {"batch_id": batch_id, "store_id": s, "local_date": d} for s, d in touched if (s, d) not in already
     ]
     if rows:
-        conn.execute(pending.insert(), rows)
+        conn.execute(summary_refresh_pending.insert(), rows)
+
+
+def _pending_days(conn: Connection, batch_id: str) -> list[tuple[str, date]]:
+    pending = summary_refresh_pending
+    found = conn.execute(
+        select(pending.c.store_id, pending.c.local_date).where(pending.c.batch_id == batch_id)
+    ).all()
+    return sorted((str(store), _as_date(day)) for store, day in found)
 
 
 def pending_refresh(engine: Engine, batch_id: str) -> list[tuple[str, date]]:
     """The store-days ``batch_id``'s load left for the aggregate stage to recompute."""
-    pending = summary_refresh_pending
     with engine.connect() as conn:
-        found = conn.execute(
-            select(pending.c.store_id, pending.c.local_date).where(pending.c.batch_id == batch_id)
-        ).all()
-    return sorted((str(store), _as_date(day)) for store, day in found)
+        return _pending_days(conn, batch_id)
 
 
 def refreshed(engine: Engine, batch_id: str) -> None:
@@ -331,7 +329,7 @@ MSSQL_LOAD = {
 
 def _load_mssql(engine: Engine, df: pd.DataFrame, batch_id: str, now: datetime) -> LoadResult:
     """Stage into a temp table (pyodbc ``fast_executemany``), copy changed lines to history, then
-    one ``MERGE`` whose OUTPUT says what it inserted and updated, then add the new transactions to
+    one ``MERGE`` whose OUTPUT says what it inserted and updated, then add the lines written to
     the summaries. Runs only against Azure SQL: the tests check the statements, since no SQL
     Server runs here."""
     rows = storage_table(df, temporal_as_text=False)
