@@ -35,6 +35,11 @@ def _serve(argv: list[str]) -> int:
         default=10.0,
         help="seconds SIGTERM waits for running activities before leaving them queued for the next start",
     )
+    parser.add_argument(
+        "--activities-in-host",
+        action="store_true",
+        help="run activities on the host process's threads instead of an activity worker process",
+    )
     args = parser.parse_args(argv)
 
     from .settings import apply_defaults, load_local_settings
@@ -70,6 +75,8 @@ def _serve(argv: list[str]) -> int:
             load_sample=args.load_sample,
             host_json=HostJson.read(app_dir),
             shutdown_grace_seconds=args.shutdown_grace,
+            app_spec=args.app,
+            activity_process=not args.activities_in_host,
         )
         server = uvicorn.Server(
             uvicorn.Config(

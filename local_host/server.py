@@ -33,6 +33,7 @@ from .discovery import FunctionIndex, HttpRoute
 from .durable.api import DurableApi
 from .durable.runtime import DurableRuntime
 from .durable.store import TaskHubStore
+from .durable.worker_process import ActivityWorker
 from .host_json import HostJson
 from .http_mapping import to_http_request, to_response
 from .invoke import Invoker
@@ -55,6 +56,8 @@ class HostConfig:
     host_json: HostJson = field(default_factory=HostJson)
     load_sample: bool = False
     shutdown_grace_seconds: float = 10.0
+    app_spec: str = "function_app:app"  # what the activity worker process imports
+    activity_process: bool = True  # False: activities run on the host's own threads
 
     @property
     def base_url(self) -> str:
@@ -68,9 +71,13 @@ def build_app(config: HostConfig) -> Starlette:
     durable_api = DurableApi(store, keys, config.base_url, work_arrived.set, config.host_json.task_hub)
     invoker = Invoker(durable_api.client_binding, index.app_dir)
     requests_in_flight = RequestsInFlight()
-    runtime = DurableRuntime(
-        store, index, invoker, config.host_json.max_activities, work_arrived, requests_in_flight
+    max_activities = config.host_json.max_activities
+    worker = (
+        ActivityWorker(config.app_spec, durable_api.client_binding(), max_activities)
+        if config.activity_process
+        else None
     )
+    runtime = DurableRuntime(store, index, invoker, max_activities, work_arrived, requests_in_flight, worker)
     timers = TimerService(index.of_type("timerTrigger"), invoker, store)
 
     async def http_trigger(request: Request) -> Response:

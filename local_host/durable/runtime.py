@@ -1,5 +1,6 @@
 """The workers around the task hub: one orchestrator dispatcher thread (episodes are short and
-must not interleave per instance) and a bounded pool of activity threads.
+must not interleave per instance) and a bounded pool of activity threads, which run each activity
+here or hand it to the activity worker process (:mod:`.worker_process`).
 
 Activities are at-least-once: a work item is deleted only in the transaction that records its
 result, so an activity running when the host dies runs again after restart, and one whose
@@ -10,13 +11,10 @@ from __future__ import annotations
 
 import queue
 import threading
-import traceback
 from datetime import timedelta
 from typing import Any
 
 import azure.functions as func
-from azure.functions import meta
-from azure.functions.durable_functions import ActivityTriggerConverter
 
 from shared.inflight import RequestsInFlight
 from shared.telemetry import get_logger
@@ -24,9 +22,11 @@ from shared.telemetry import get_logger
 from ..discovery import FunctionIndex
 from ..invoke import Invoker
 from ..schedules import utcnow
+from .activity import ActivityOutcome, run_activity_function
 from .episode import run_episode
 from .events import EventType, event, format_time, parse_time
 from .store import TaskHubStore, WorkItem
+from .worker_process import ActivityWorker
 
 log = get_logger("local_host.durable")
 IDLE_POLL_SECONDS = 1.0
@@ -46,6 +46,7 @@ class DurableRuntime:
         max_activities: int = 4,
         wake: threading.Event | None = None,
         requests: RequestsInFlight | None = None,
+        worker: ActivityWorker | None = None,
     ):
         self.store = store
         self.index = index
@@ -54,12 +55,15 @@ class DurableRuntime:
         self._stopping = threading.Event()
         self._wake = wake or threading.Event()  # set by whoever queues work for the orchestrator
         self._requests = requests or RequestsInFlight()
+        self._worker = worker  # None: activities run on this process's threads
         self._work: queue.Queue[WorkItem | None] = queue.Queue()
         self._inflight: set[int] = set()
         self._inflight_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
+        if self._worker is not None:
+            self._worker.start()
         self._threads.append(threading.Thread(target=self._orchestrate, name="orchestrator", daemon=True))
         for n in range(self.max_activities):
             self._threads.append(threading.Thread(target=self._activities, name=f"activity-{n}", daemon=True))
@@ -86,7 +90,10 @@ class DurableRuntime:
         deadline = utcnow() + timedelta(seconds=grace_seconds)
         for thread in self._threads:
             thread.join(timeout=max(0.0, (deadline - utcnow()).total_seconds()))
-        return [t.name for t in self._threads if t.is_alive()]
+        abandoned = [t.name for t in self._threads if t.is_alive()]
+        if self._worker is not None:
+            self._worker.close()  # what it still ran is abandoned too: its work items stay queued
+        return abandoned
 
     # --- orchestrations ----------------------------------------------------------------------
     def _orchestrate(self) -> None:
@@ -173,26 +180,27 @@ class DurableRuntime:
         """Run one activity and record its result (or failure) for the orchestrator."""
         if not self.store.has_work(item.id):
             return  # recorded meanwhile (or its instance ended): nothing left to do
-        info = self.index.activity(item.name)
         fields: dict[str, Any] = {"instance_id": item.instance_id, "task_id": item.task_id}
-        try:
-            if info is None:
-                raise LookupError(f"activity function {item.name!r} is not registered")
-            value = None
-            if item.input is not None:
-                value = ActivityTriggerConverter.decode(meta.Datum(item.input, "json"), trigger_metadata=None)
-            result = self.invoker.call_blocking(info, value, **fields)
-            encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
+        outcome = self._execute(item, fields)
+        if outcome.succeeded:
             done = event(
-                EventType.TASK_COMPLETED, format_time(utcnow()), TaskScheduledId=item.task_id, Result=encoded
+                EventType.TASK_COMPLETED,
+                format_time(utcnow()),
+                TaskScheduledId=item.task_id,
+                Result=outcome.result,
             )
-        except Exception as exc:  # noqa: BLE001 - an activity failure is the task's outcome
+        else:
             done = event(
                 EventType.TASK_FAILED,
                 format_time(utcnow()),
                 TaskScheduledId=item.task_id,
-                Reason=f"Activity function '{item.name}' failed: {type(exc).__name__}: {exc}",
-                Details="".join(traceback.format_exception(exc))[-4000:],
+                Reason=outcome.reason,
+                Details=outcome.details,
             )
         if self.store.complete_work(item, done, format_time(utcnow())):
             self._wake.set()
+
+    def _execute(self, item: WorkItem, log_fields: dict[str, Any]) -> ActivityOutcome:
+        if self._worker is not None:
+            return self._worker.run(item.name, item.input, log_fields)
+        return run_activity_function(self.index, self.invoker, item.name, item.input, log_fields)
