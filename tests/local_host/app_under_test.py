@@ -200,6 +200,12 @@ def napper(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def where_activities_run(context: df.DurableOrchestrationContext):
+    info = yield context.call_activity("process_info", None)
+    return info
+
+
+@app.orchestration_trigger(context_name="context")
 def parent(context: df.DurableOrchestrationContext):
     child = yield context.call_sub_orchestrator("napper")
     return {"child": child}
@@ -259,3 +265,17 @@ def flaky(key: str) -> str:
 def always_fails(unused: None) -> None:
     record("always_fails")
     raise ValueError("permanent failure")
+
+
+@app.activity_trigger(input_name="unused")
+def process_info(unused: None) -> dict[str, int]:
+    return {"pid": os.getpid(), "ppid": os.getppid(), "nice": os.nice(0)}
+
+
+@app.activity_trigger(input_name="key")
+def exit_once(key: str) -> str:
+    """Ends the process it runs in the first time (a worker crash), returns the second time."""
+    record(f"exit_once {key}")
+    if executions(f"exit_once {key}") < 2:
+        os._exit(3)
+    return "survived"
