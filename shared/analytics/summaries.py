@@ -17,6 +17,7 @@ neither sees half of the other.
 from __future__ import annotations
 
 import math
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
+    Date,
     Dialect,
     Engine,
     Executable,
@@ -36,6 +39,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal,
     literal_column,
     select,
     text,
@@ -48,11 +52,12 @@ from shared.analytics.calendar import first_of_month, month_end
 from shared.analytics.sources import Scope, Source, SummarySource, fact_source
 from shared.analytics.summary_tables import SPECS, SPECS_BY_NAME, UNKNOWN, SummarySpec
 from shared.db import writer_lock
-from shared.db.tables import dim_store
+from shared.db.tables import dim_store, summary_change
 from shared.db.tables import fact_sales_line as fact
 from shared.telemetry import get_logger
 
 log = get_logger("analytics.summaries")
+CHANGES_KEPT = 1000  # a copy further behind than this reloads whole
 
 
 def _source(spec: SummarySpec, scope: Scope | None) -> Source:
@@ -73,6 +78,27 @@ def _recompute(conn: Connection, spec: SummarySpec, scope: Scope | None) -> None
     conn.execute(statement)
     grouped = _source(spec, scope).grouped(spec.dims, spec.measures, scope)
     conn.execute(table.insert().from_select([*spec.dims, *spec.measures], grouped))
+    if spec.in_memory:
+        first, last = (None, None) if scope is None else (scope.date_from, scope.date_to)
+        _record_change(conn, spec, literal(first, Date), literal(last, Date))
+
+
+def _record_change(
+    conn: Connection,
+    spec: SummarySpec,
+    first: ColumnElement[Any],
+    last: ColumnElement[Any],
+    where: ColumnElement[bool] | None = None,
+) -> None:
+    """Note in ``summary_change`` that this transaction changed the rows of ``spec`` from day
+    ``first`` to ``last`` (NULLs: every day), and forget all but the latest changes."""
+    changed = select(literal(spec.name), literal(uuid.uuid4().hex), first, last)
+    if where is not None:
+        changed = changed.where(where)
+    columns = ["table_name", "stamp", "date_from", "date_to"]
+    conn.execute(summary_change.insert().from_select(columns, changed))
+    newest = select(func.max(summary_change.c.version)).scalar_subquery()
+    conn.execute(delete(summary_change).where(summary_change.c.version <= newest - CHANGES_KEPT))
 
 
 def add_new_lines(conn: Connection, batch_id: str) -> None:
@@ -89,6 +115,10 @@ def add_new_lines(conn: Connection, batch_id: str) -> None:
         conn.execute(addition.fill, {"batch_id": batch_id} if addition.from_facts else {})
     for addition in additions:
         conn.execute(addition.merge)
+    for spec in SPECS:
+        if spec.in_memory:
+            days = fact.c.local_date
+            _record_change(conn, spec, func.min(days), func.max(days), fact.c.batch_id == batch_id)
     # on an error the load rolls back, which takes the temporary tables with it (DDL is
     # transactional in SQLite, PostgreSQL and SQL Server)
     for addition in reversed(additions):

@@ -68,6 +68,7 @@ class SummarySpec:
     source: str | None = None  # None: computed from the fact table; else rolled up from that summary
     only_identified: bool = False  # lines with a customer key only
     measures: tuple[str, ...] = MEASURES
+    in_memory: bool = False  # a process keeps a copy: its changes go to ``summary_change``
 
     @property
     def time_dim(self) -> str:
@@ -106,6 +107,7 @@ SPECS: tuple[SummarySpec, ...] = (
         ("local_date", "store_id", *_CUSTOMER),
         only_identified=True,
         measures=CUSTOMER_MEASURES,
+        in_memory=True,
     ),  # one row per customer visit day
     # a transaction falls on one day in one store, so pair counts add up over regions and days
     SummarySpec("pair_region_day", ("local_date", "region", "sku_a", "sku_b"), measures=PAIR_MEASURES),

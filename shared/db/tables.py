@@ -167,6 +167,20 @@ summary_refresh_pending = Table(
     Column("local_date", Date, primary_key=True),
 )
 
+# Every change to a summary table that a process keeps a copy of in memory
+# (``shared.analytics.customer_frame``): the days it touched (NULL: all of them), written in the
+# changing transaction. Writers hold the database's writer lock, so versions follow commit order;
+# ``stamp`` tells one database's history from another's at the same URL.
+summary_change = Table(
+    "summary_change",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("table_name", String(64), nullable=False),
+    Column("stamp", String(32), nullable=False),
+    Column("date_from", Date, nullable=True),
+    Column("date_to", Date, nullable=True),
+)
+
 # --- ingest ------------------------------------------------------------------------------
 ingest_batch = Table(
     "ingest_batch",

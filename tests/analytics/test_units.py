@@ -10,7 +10,7 @@ import pytest
 
 from shared.analytics.caching import etag_for, matches
 from shared.analytics.calendar import previous_period, split_by_months
-from shared.analytics.customers import quintile_scores, segment
+from shared.analytics.customers import quintile_scores, segments
 from shared.analytics.export import safe_cell, to_csv
 from shared.analytics.params import Parsed, resolve_dates
 from shared.analytics.products import pareto
@@ -63,13 +63,20 @@ def test_ranges_split_into_ragged_days_and_whole_months() -> None:
 
 
 def test_quintiles_share_the_lowest_rank_on_ties() -> None:
-    assert quintile_scores([10, 20, 30, 40, 50]) == [1, 2, 3, 4, 5]
-    assert quintile_scores([1, 1, 1, 1, 9]) == [1, 1, 1, 1, 5]
-    assert quintile_scores([7]) == [1]
-    assert segment(5, 5) == "Champions" and segment(3, 3) == "Loyal" and segment(5, 1) == "Recent"
-    assert (
-        segment(1, 5) == "At risk" and segment(1, 1) == "Hibernating" and segment(3, 1) == "Needs attention"
-    )
+    assert quintile_scores([10, 20, 30, 40, 50]).tolist() == [1, 2, 3, 4, 5]
+    assert quintile_scores([1, 1, 1, 1, 9]).tolist() == [1, 1, 1, 1, 5]
+    assert quintile_scores([7]).tolist() == [1]
+    assert quintile_scores([]).tolist() == []
+    r, f = [5, 3, 5, 1, 1, 3, 4], [5, 3, 1, 5, 1, 1, 3]
+    assert segments(r, f).tolist() == [
+        "Champions",
+        "Loyal",
+        "Recent",
+        "At risk",
+        "Hibernating",
+        "Needs attention",
+        "Loyal",
+    ]
 
 
 def test_pareto_counts_skus_to_reach_eighty_percent() -> None:
