@@ -6,16 +6,13 @@ rows are sorted by one 64-bit key, customer | profile (age band, gender, loyalty
 day, beside running totals of transactions and revenue, so each (customer, profile, store) run's
 figures over a range are two binary searches and two subtractions, whatever the range's length.
 
-The copy follows the table through ``summary_change``, which every transaction that writes the
-table adds to (``shared.analytics.summaries``): before answering, a request reads the changes
-since its copy's version and reloads only the days they touched; a copy from another database
-at the same URL (a different stamp) or too far behind is reloaded whole.
+The copy follows the table as ``shared.analytics.followed`` describes: only changed days are
+read again.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,8 +22,8 @@ import pandas as pd
 from sqlalchemy import Connection, literal, select, type_coerce
 from sqlalchemy.types import NullType
 
+from shared.analytics.followed import Codes, DayRange, Followed
 from shared.analytics.summary_tables import TABLES
-from shared.db.tables import summary_change
 
 TABLE = TABLES["sum_customer_store_day"]
 PROFILE = ("age_band", "gender", "loyalty_tier")
@@ -34,27 +31,6 @@ DAY_BITS, STORE_BITS, PROFILE_BITS, CUSTOMER_BITS = 15, 16, 8, 24  # 63 bits: th
 EPOCH = date(1970, 1, 1)  # day 0; 2^15 days reach into 2059
 CHUNK_ROWS = 16_384
 SEPARATOR = "\x1f"  # joins a run's columns in SQL (ASCII unit separator)
-
-
-class Codes:
-    """Values <-> integers from 0, append-only, so a code keeps its meaning in every version."""
-
-    def __init__(self, what: str, bits: int) -> None:
-        self.what, self.limit = what, 1 << bits
-        self.values: list[Any] = []
-        self._index: dict[Any, int] = {}
-
-    def find(self, value: Any) -> int | None:
-        return self._index.get(value)
-
-    def code(self, value: Any) -> int:
-        found = self._index.get(value)
-        if found is None:
-            if len(self.values) == self.limit:
-                raise RuntimeError(f"more than {self.limit} {self.what}s: too many for the in-memory copy")
-            found = self._index[value] = len(self.values)
-            self.values.append(value)
-        return found
 
 
 @dataclass(frozen=True)
@@ -198,70 +174,25 @@ def _clip(day: int) -> int:
     return min(max(day, 0), (1 << DAY_BITS) - 1)
 
 
-@dataclass
-class _Copy:
-    frame: CustomerFrame
-    version: int
-    stamp: str
-
-
-_copies: dict[str, _Copy] = {}
-_lock = threading.Lock()
-
-
-def current(conn: Connection) -> CustomerFrame:
-    """The copy for ``conn``'s database, brought up to date with the table's committed changes."""
-    url = conn.engine.url.render_as_string(hide_password=False)
-    with _lock:
-        copy = _copies.get(url)
-        since = copy.version if copy is not None else 0
-        log = summary_change.c
-        changes = conn.execute(
-            select(log.version, log.stamp, log.date_from, log.date_to)
-            .where(log.table_name == TABLE.name, log.version >= since)
-            .order_by(log.version)
-        ).all()
-        known = copy is not None and (
-            (copy.version == 0 and not changes)
-            or (bool(changes) and (changes[0][0], changes[0][1]) == (copy.version, copy.stamp))
-        )
-        newest = (changes[-1][0], changes[-1][1]) if changes else (0, "")
-        if copy is None or not known:
-            copy = _Copy(_load(conn), *newest)
-        elif len(changes) > 1:
-            copy = _Copy(_update(conn, copy.frame, changes[1:]), *newest)
-        _copies[url] = copy
-        return copy.frame
-
-
-def forget() -> None:
-    """Drop every copy (tests that reuse a database path)."""
-    with _lock:
-        _copies.clear()
-
-
 def _load(conn: Connection) -> CustomerFrame:
     runs = Runs()
     return CustomerFrame(_read(conn, None, runs), runs)
 
 
-def _update(conn: Connection, frame: CustomerFrame, changes: Sequence[Any]) -> CustomerFrame:
-    if any(first is None or last is None for _v, _s, first, last in changes):
-        return _load(conn)
+def _update(conn: Connection, frame: CustomerFrame, ranges: list[DayRange]) -> CustomerFrame:
     rows = frame.rows
-    for first, last in _coalesced([(day_number(f), day_number(t)) for _v, _s, f, t in changes]):
-        rows = rows.outside(first, last).merged(_read(conn, (first, last), frame.runs))
+    for first, last in ranges:
+        days = (day_number(first), day_number(last))
+        rows = rows.outside(*days).merged(_read(conn, days, frame.runs))
     return CustomerFrame(rows, frame.runs)
 
 
-def _coalesced(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[list[int]] = []
-    for first, last in sorted(ranges):
-        if out and first <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], last)
-        else:
-            out.append([first, last])
-    return [(a, b) for a, b in out]
+COPIES = Followed(TABLE.name, _load, _update)
+
+
+def current(conn: Connection) -> CustomerFrame:
+    """The copy of ``conn``'s database, up to date."""
+    return COPIES.current(conn)
 
 
 def _read(conn: Connection, days: tuple[int, int] | None, runs: Runs) -> Rows:

@@ -8,8 +8,10 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Float, Select, cast, select
 
+from shared.analytics import pair_frame
 from shared.analytics.calendar import first_of_month, month_end
 from shared.analytics.context import Context
 from shared.analytics.models import (
@@ -113,6 +115,30 @@ def _top_pairs(ctx: Context, months: Scope, pair_sort: str, top: int) -> Select[
     )
 
 
+PairRow = tuple[str, str, int, int, int]  # sku_a, sku_b, both, n_a, n_b
+
+
+def _top_pairs_in_memory(ctx: Context, months: Scope, pair_sort: str, top: int) -> list[PairRow]:
+    """What ``_top_pairs`` selects, from the process's copy of the regions' monthly pair counts
+    (``pair_frame``): no store has its own pair counts, so a store filter reads the fact table."""
+    copy = pair_frame.current(ctx.conn)
+    pair, both = copy.counts(months.date_from, months.date_to, months.regions)
+    counted = {r["sku"]: r["transactions"] for r in ctx.rows(("sku",), ("transactions",), scope=months)}
+    per_sku = np.array([counted.get(sku, 0) for sku in copy.skus], dtype=np.float64)
+    n_a, n_b = per_sku[copy.sku_a[pair]], per_sku[copy.sku_b[pair]]
+    kept = (both >= MIN_PAIR_TRANSACTIONS) & (n_a > 0) & (n_b > 0)
+    pair, both, n_a, n_b = pair[kept], both[kept].astype(np.float64), n_a[kept], n_b[kept]
+    rank = {"support": both, "confidence": both / n_a, "lift": both / (n_a * n_b)}[pair_sort]
+    if len(rank) > top:  # every pair ranked at least as high as the top-th, ties included
+        chosen = np.flatnonzero(rank >= np.partition(rank, len(rank) - top)[len(rank) - top])
+    else:
+        chosen = np.arange(len(rank))
+    sku_a, sku_b = copy.skus[copy.sku_a[pair]], copy.skus[copy.sku_b[pair]]
+    rows = [(sku_a[i], sku_b[i], int(both[i]), int(n_a[i]), int(n_b[i]), rank[i]) for i in chosen]
+    rows.sort(key=lambda r: (-r[5], r[0], r[1]))
+    return [r[:5] for r in rows[:top]]
+
+
 def products(ctx: Context) -> ProductsResponse:
     top, sku_sort, pair_sort = ctx.options["top"], ctx.options["sku_sort"], ctx.options["pair_sort"]
     measures = ("revenue", "units", "transactions")
@@ -143,7 +169,10 @@ def products(ctx: Context) -> ProductsResponse:
         region_revenue[r["region"]] += r["revenue"]
     months = pair_scope(ctx.scope)
     basket_transactions = ctx.total(("transactions",), scope=months)["transactions"]
-    best = ctx.conn.execute(_top_pairs(ctx, months, pair_sort, top)).all()
+    if ctx.from_fact or months.stores is not None:
+        best: list[Any] = ctx.conn.execute(_top_pairs(ctx, months, pair_sort, top)).all()
+    else:
+        best = _top_pairs_in_memory(ctx, months, pair_sort, top)
     names.update(_names(ctx, {sku for row in best for sku in row[:2]} - names.keys()))
     pairs = [
         ProductPair(

@@ -170,6 +170,7 @@ SPECS: tuple[SummarySpec, ...] = (
         ("month", "region", "sku_a", "sku_b"),
         source="pair_region_day",
         measures=PAIR_MEASURES,
+        in_memory=True,
     ),
     # pairs are only asked over whole months: the chain's month rolls up the regions' months
     SummarySpec(

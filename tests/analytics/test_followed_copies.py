@@ -1,8 +1,8 @@
-"""The process's in-memory copy of the day-level customer summary follows the database, on
-SQLite and PostgreSQL: after loads (new, changed and moved transactions), the aggregate stage's
-refresh and a rebuild, ``/api/customers`` answers as the fact table does; only changed days are
-read again, and a copy of another database at the same path, or one further behind than the
-kept changes, is read afresh."""
+"""The process's in-memory copies of summary tables (customers by store and day, product pairs by
+region and month) follow the database, on SQLite and PostgreSQL: after loads (new, changed and
+moved transactions), the aggregate stage's refresh and a rebuild, ``/api/customers`` and
+``/api/products`` answer as the fact table does; only changed days are read again, and a copy of
+another database at the same path, or one further behind than the kept changes, is read afresh."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
-from shared.analytics import customer_frame, summaries
+from shared.analytics import customer_frame, pair_frame, summaries
 from shared.analytics.routes import ENDPOINTS_BY_ROUTE, build
 from shared.auth.principal import Principal
 from shared.db.engine import dispose_engines, get_engine, migrate
@@ -27,11 +27,20 @@ from tests.storage.facts import rehash
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STORES, PRODUCTS = fact_rows.dimensions(5, 15, seed=11)
 READER = Principal(subject="reader", tenant_id="t", roles=frozenset({"Dashboard.Read"}))
-QUESTIONS: list[list[tuple[str, str]]] = [
-    [("from", "2025-02-20"), ("to", "2025-03-10")],
-    [("from", "2025-03-02"), ("to", "2025-03-03")],
-    [("from", "2025-02-20"), ("to", "2025-03-10"), ("store", "S0001"), ("store", "S0004")],
-    [("from", "2025-03-02"), ("to", "2025-03-10"), ("region", str(STORES["region"].iloc[0]))],
+REGION, CATEGORY = str(STORES["region"].iloc[0]), str(PRODUCTS["category"].iloc[0])
+QUESTIONS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("customers", [("from", "2025-02-20"), ("to", "2025-03-10")]),
+    ("customers", [("from", "2025-03-02"), ("to", "2025-03-03")]),
+    ("customers", [("from", "2025-02-20"), ("to", "2025-03-10"), ("store", "S0001"), ("store", "S0004")]),
+    ("customers", [("from", "2025-03-02"), ("to", "2025-03-10"), ("region", REGION)]),
+    ("products", [("from", "2025-02-20"), ("to", "2025-03-10"), ("top", "100")]),
+    ("products", [("from", "2025-02-20"), ("to", "2025-03-10"), ("pair_sort", "lift"), ("top", "7")]),
+    ("products", [("from", "2025-02-01"), ("to", "2025-03-03"), ("pair_sort", "confidence"), ("top", "7")]),
+    ("products", [("from", "2025-02-20"), ("to", "2025-03-10"), ("region", REGION), ("top", "100")]),
+    (
+        "products",
+        [("from", "2025-02-20"), ("to", "2025-03-10"), ("category", str(PRODUCTS["category"].iloc[0]))],
+    ),
 ]
 
 
@@ -39,22 +48,29 @@ QUESTIONS: list[list[tuple[str, str]]] = [
 def engine(sql_url: str) -> Iterator[Engine]:
     engine = get_engine(sql_url)
     fact_rows.load_dimensions(engine, STORES, PRODUCTS)
-    customer_frame.forget()
+    _forget()
     yield engine
-    customer_frame.forget()
+    _forget()
+
+
+def _forget() -> None:
+    customer_frame.COPIES.forget()
+    pair_frame.COPIES.forget()
 
 
 @pytest.fixture
 def full_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times a copy was read whole."""
+    """How many times each copy was read whole (the customers' copy, then the pairs')."""
     reads: list[int] = []
-    load = customer_frame._load
+    for module in (customer_frame, pair_frame):
+        read = module._read
 
-    def counted(conn: Any) -> customer_frame.CustomerFrame:
-        reads.append(1)
-        return load(conn)
+        def counted(conn: Any, days: Any, *codes: Any, read: Any = read, module: Any = module) -> Any:
+            if days is None:
+                reads.append(1)
+            return read(conn, days, *codes)
 
-    monkeypatch.setattr(customer_frame, "_load", counted)
+        monkeypatch.setattr(module, "_read", counted)
     return reads
 
 
@@ -79,23 +95,24 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def _customers(engine: Engine, question: list[tuple[str, str]], from_fact: bool) -> dict[str, Any]:
-    response, _options = build(ENDPOINTS_BY_ROUTE["customers"], question, READER, engine, from_fact=from_fact)
+def _answer(engine: Engine, route: str, question: list[tuple[str, str]], from_fact: bool) -> dict[str, Any]:
+    response, _options = build(ENDPOINTS_BY_ROUTE[route], question, READER, engine, from_fact=from_fact)
     return _rounded(response.model_dump(exclude={"generated_at"}))
 
 
 def _assert_as_the_fact_table(engine: Engine) -> None:
-    for question in QUESTIONS:
-        got = _customers(engine, question, from_fact=False)
-        assert got == _customers(engine, question, from_fact=True), question
-        assert got["identified_transactions"] > 0 or "region" in dict(question)
+    for route, question in QUESTIONS:
+        got = _answer(engine, route, question, from_fact=False)
+        assert got == _answer(engine, route, question, from_fact=True), (route, question)
+        assert got.get("identified_transactions", 1) > 0 or "region" in dict(question)
+        assert got.get("pairs", [1]), (route, question)
 
 
 def test_the_copy_follows_loads_refreshes_and_rebuilds(engine: Engine, full_reads: list[int]) -> None:
-    first = _lines(date(2025, 3, 1), 3, seed=1, batch_id="b1")
+    first = _lines(date(2025, 3, 1), 3, seed=3, batch_id="b1")
     _load(engine, first)
     _assert_as_the_fact_table(engine)
-    assert len(full_reads) == 1
+    assert len(full_reads) == 2
 
     more = _lines(date(2025, 3, 2), 4, seed=2, batch_id="b2")  # new transactions, days old and new
     more["transaction_id"] = "X" + more["transaction_id"]
@@ -109,18 +126,18 @@ def test_the_copy_follows_loads_refreshes_and_rebuilds(engine: Engine, full_read
     again.loc[moved, ["store_id", "local_date"]] = ["S0004", date(2025, 2, 27)]
     _load(engine, rehash(again))
     _assert_as_the_fact_table(engine)
-    assert len(full_reads) == 1  # only the changed days were read again
+    assert len(full_reads) == 2  # only the changed days were read again
 
-    summaries.rebuild_all(engine)  # every day changes: the copy is read whole
+    summaries.rebuild_all(engine)  # every day changes: the copies are read whole
     _assert_as_the_fact_table(engine)
-    assert len(full_reads) == 2
+    assert len(full_reads) == 4
 
 
 def test_a_copy_further_behind_than_the_kept_changes_is_read_afresh(
     engine: Engine, full_reads: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(summaries, "CHANGES_KEPT", 2)
-    _load(engine, _lines(date(2025, 3, 1), 2, seed=1, batch_id="b1"))
+    _load(engine, _lines(date(2025, 3, 1), 2, seed=3, batch_id="b1"))
     _assert_as_the_fact_table(engine)
     for n in range(2, 5):
         batch = _lines(date(2025, 3, n), 1, seed=n, batch_id=f"b{n}")
@@ -129,14 +146,14 @@ def test_a_copy_further_behind_than_the_kept_changes_is_read_afresh(
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(summary_change)).scalar() == 2
     _assert_as_the_fact_table(engine)
-    assert len(full_reads) == 2
+    assert len(full_reads) == 4
 
 
 def test_another_database_at_the_same_path_is_read_afresh(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'scout.db'}"
-    customer_frame.forget()
+    _forget()
     try:
-        for seed in (1, 2):  # the same number of changes each time: only the stamps differ
+        for seed in (3, 2):  # the same number of changes each time: only the stamps differ
             engine = get_engine(url)
             migrate(engine)
             fact_rows.load_dimensions(engine, STORES, PRODUCTS)
@@ -147,4 +164,4 @@ def test_another_database_at_the_same_path_is_read_afresh(tmp_path: Path) -> Non
                 file.unlink()
     finally:
         dispose_engines()
-        customer_frame.forget()
+        _forget()
