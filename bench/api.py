@@ -9,9 +9,10 @@ Lines are generated (``tests/analytics/fact_rows.py``) and bulk-inserted with ``
 into ``fact_sales_line`` (secondary indexes dropped during the load and rebuilt after), then
 ``summaries.rebuild_all`` builds every summary; each step's time is printed. Requests vary the
 end date and the filters (none, a region, a store, a category, a brand, region + category), so
-no answer repeats; the API caches no answers. ``/api/customers`` reads the host's in-memory copy of
-its day-level summary (``shared/analytics/customer_frame.py``), which the first request loads: each
-endpoint's first (warm-up, untimed) request is printed apart. The baseline runs the same questions
+no answer repeats; the API caches no answers. ``/api/customers`` and the product pairs of
+``/api/products`` read the host's in-memory copies of their summaries (``shared/analytics/
+customer_frame.py``, ``pair_frame.py``), which their first request loads: each endpoint's first
+(warm-up, untimed) request is printed apart. The baseline runs the same questions
 in-process with the planner told to read only the fact table (no HTTP cost on that side).
 """
 
