@@ -10,7 +10,8 @@ further behind than the kept changes, or one whose changes include "every day" i
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -58,21 +59,28 @@ class Followed(Generic[T]):
                 .where(log.table_name == self.table, log.version >= since)
                 .order_by(log.version)
             ).all()
-            newest = (changes[-1][0], changes[-1][1]) if changes else (0, "")
-            if copy is None:
-                copy = _Copy(self._load(conn), *newest)
-            elif (copy.version, copy.stamp) == (0, "") and not changes:
-                pass
-            elif not changes or (changes[0][0], changes[0][1]) != (copy.version, copy.stamp):
-                copy = _Copy(self._load(conn), *newest)
-            elif len(changes) > 1:
-                ranges = [(first, last) for _v, _s, first, last in changes[1:]]
-                if any(first is None or last is None for first, last in ranges):
-                    copy = _Copy(self._load(conn), *newest)
-                else:
-                    copy = _Copy(self._update(conn, copy.value, coalesced(ranges)), *newest)
+            copy = self._brought_up_to_date(conn, copy, changes)
             self._copies[url] = copy
             return copy.value
+
+    def _brought_up_to_date(
+        self, conn: Connection, copy: _Copy[T] | None, changes: Sequence[Any]
+    ) -> _Copy[T]:
+        newest = (changes[-1][0], changes[-1][1]) if changes else (0, "")
+        if copy is not None and (copy.version, copy.stamp) == (0, "") and not changes:
+            return copy
+        if copy is None or not changes or (changes[0][0], changes[0][1]) != (copy.version, copy.stamp):
+            ranges = None  # new, from another database, or further behind than the kept changes
+        elif len(changes) == 1:
+            return copy
+        else:
+            ranges = [(first, last) for _v, _s, first, last in changes[1:]]
+            if any(first is None or last is None for first, last in ranges):
+                ranges = None  # every day changed
+        if copy is None or ranges is None:
+            with _small_page_cache(conn):
+                return _Copy(self._load(conn), *newest)
+        return _Copy(self._update(conn, copy.value, coalesced(ranges)), *newest)
 
     def forget(self) -> None:
         """Drop every copy (tests that reuse a database path)."""
@@ -99,6 +107,22 @@ class Codes:
             found = self._index[value] = len(self.values)
             self.values.append(value)
         return found
+
+
+@contextmanager
+def _small_page_cache(conn: Connection, kib: int = 2048) -> Iterator[None]:
+    """On SQLite, read a whole table with a small page cache: pages read stay in the connection's
+    cache (64 MB, kept for the analytics queries), which they would fill for nothing. Shrinking the
+    cache empties it; it grows back as the queries ask."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{kib}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={size}")
 
 
 def coalesced(ranges: list[DayRange]) -> list[DayRange]:
