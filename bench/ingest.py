@@ -106,6 +106,22 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
+ACCEPT_STAGES = ("check_ms", "admit_ms", "raw_blob_ms", "start_ms", "acknowledge_ms")
+
+
+def _accept_stages(log_path: Path, offset: int) -> dict[str, list[float]]:
+    """Seconds per accept stage, from the host log lines written after ``offset``."""
+    stages: dict[str, list[float]] = {name: [] for name in ACCEPT_STAGES}
+    with log_path.open("rb") as log:
+        log.seek(offset)
+        for line in log:
+            entry = json.loads(line) if line.startswith(b"{") else {}
+            if entry.get("msg") == "batch accepted":
+                for name in ACCEPT_STAGES:
+                    stages[name].append(entry[name] / 1000)
+    return stages
+
+
 def _wait_etl(host: LocalHost, timeout: float) -> float:
     from sqlalchemy import func, select
 
@@ -139,7 +155,9 @@ def main() -> None:
             work = _bodies(host, args.lines, 2 + args.baseline_batches + concurrent_batches)
             _run(host, work[:2], 1, "warm")
             single_wall, single = _run(host, work[2 : 2 + args.baseline_batches], 1, "single")
+            log_mark = host.log_path.stat().st_size
             multi_wall, multi = _run(host, work[2 + args.baseline_batches :], args.clients, "multi")
+            stages = _accept_stages(host.log_path, log_mark)
             drain = _wait_etl(host, timeout=600)
         finally:
             host.stop(timeout=30)
@@ -157,6 +175,9 @@ def main() -> None:
             f"{_pct(lat, 0.5):>9.1f}{_pct(lat, 0.95):>9.1f}{max(lat) * 1000:>9.1f}"
         )
     print(f"(ETL of every accepted batch finished {drain:.1f}s after the last accept)")
+    print(f"server-side accept stages, {args.clients} clients (ms; the host's 'batch accepted' log lines):")
+    for name, took in stages.items():
+        print(f"  {name:<20}{_pct(took, 0.5):>9.1f} p50{_pct(took, 0.95):>9.1f} p95")
     print(
         f"ingest: accepted_lines_per_s={len(multi) * args.lines / multi_wall:.0f} "
         f"p50_ms={_pct(multi, 0.5):.1f} p95_ms={_pct(multi, 0.95):.1f} "
