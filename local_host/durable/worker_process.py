@@ -14,6 +14,7 @@ recorded, so their work items run again) and the next call starts a new worker.
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import multiprocessing
 import os
@@ -154,7 +155,7 @@ def _serve(
             except (EOFError, OSError):
                 return
             future = pool.submit(run_activity_function, index, invoker, name, input_json, log_fields)
-            future.add_done_callback(lambda f, call_id=call_id: answer(call_id, f))
+            future.add_done_callback(functools.partial(answer, call_id))
 
 
 def _exit_with_host(host_pid: int) -> None:
