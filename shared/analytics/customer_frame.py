@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, literal, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, literal, select, type_coerce
 from sqlalchemy.types import NullType
 
 from shared.analytics.followed import Codes, DayRange, Followed
@@ -210,7 +210,7 @@ def _read(conn: Connection, days: tuple[int, int] | None, runs: Runs) -> Rows:
     Each row comes back as four values (the run's columns joined in SQL) read straight from the
     driver's cursor: at 10M lines that is 1.9M rows, and Python objects per value are the cost."""
     c = TABLE.c
-    run = c.customer_key
+    run: ColumnElement[Any] = c.customer_key
     for name in (*PROFILE, "store_id"):
         run = run + literal(SEPARATOR) + c[name]
     query = select(

@@ -170,7 +170,7 @@ def products(ctx: Context) -> ProductsResponse:
     months = pair_scope(ctx.scope)
     basket_transactions = ctx.total(("transactions",), scope=months)["transactions"]
     if ctx.from_fact or months.stores is not None:
-        best: list[Any] = ctx.conn.execute(_top_pairs(ctx, months, pair_sort, top)).all()
+        best: list[Any] = list(ctx.conn.execute(_top_pairs(ctx, months, pair_sort, top)).all())
     else:
         best = _top_pairs_in_memory(ctx, months, pair_sort, top)
     names.update(_names(ctx, {sku for row in best for sku in row[:2]} - names.keys()))
