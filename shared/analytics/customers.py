@@ -23,12 +23,10 @@ from shared.analytics.models import CustomersResponse, DemographicCell, LoyaltyR
 from shared.analytics.params import EARLIEST
 from shared.analytics.planner import query_for
 from shared.analytics.sources import SummarySource, stores_in_regions
-from shared.analytics.summary_tables import TABLES
 
 K_ANONYMITY = 5
 QUINTILES = 5
 CUSTOMER_DIMS = ("customer_key", "age_band", "gender", "loyalty_tier")
-CUSTOMER_DAYS = "sum_customer_store_day"  # one row per customer, store and day
 SEGMENT_ORDER = ("Champions", "Loyal", "Recent", "Needs attention", "At risk", "Hibernating")
 
 
@@ -67,7 +65,7 @@ def _seen_before(ctx: Context, customer_key: Any) -> ColumnElement[bool]:
     if ctx.from_fact:
         question = ctx.question(("customer_key",), ("first_date",), scope=before, identified_only=True)
         return customer_key.in_(select(query_for(question).subquery().c.customer_key))
-    days = SummarySource(TABLES[CUSTOMER_DAYS], ("customer_key",))
+    days = SummarySource(customer_frame.TABLE, ("customer_key",))
     return exists(
         select(literal(1))
         .select_from(days.from_)

@@ -10,18 +10,22 @@ further behind than the kept changes, or one whose changes include "every day" i
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, select
 
 from shared.db.tables import summary_change
 
 T = TypeVar("T")
 DayRange = tuple[date, date]
+SEPARATOR = "\x1f"  # joins a row's text columns in SQL into one value (ASCII unit separator)
+CHUNK_ROWS = 16_384
 
 
 @dataclass
@@ -96,8 +100,12 @@ class Codes:
         self.values: list[Any] = []
         self._index: dict[Any, int] = {}
 
-    def find(self, value: Any) -> int | None:
-        return self._index.get(value)
+    def mask(self, values: Iterable[Any], count: int) -> np.ndarray:
+        """Of the first ``count`` codes, which stand for one of ``values``."""
+        allowed = np.zeros(count, bool)
+        found = (self._index.get(v) for v in values)
+        allowed[[c for c in found if c is not None and c < count]] = True
+        return allowed
 
     def code(self, value: Any) -> int:
         found = self._index.get(value)
@@ -123,6 +131,21 @@ def _small_page_cache(conn: Connection, kib: int = 2048) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={size}")
+
+
+def encoded(values: Sequence[Any], code: Callable[[Any], int]) -> np.ndarray:
+    """``code`` of each value, called once per distinct value."""
+    positions, uniques = pd.factorize(pd.Series(values, dtype=object))
+    return np.array([code(u) for u in uniques], dtype=np.int64)[positions]
+
+
+def raw_chunks(conn: Connection, query: Any) -> Iterator[Sequence[Any]]:
+    """The rows of ``query`` as the driver gives them, ``CHUNK_ROWS`` at a time: a copy reads up to
+    millions of rows, and SQLAlchemy's row objects would cost more than the reading. Unbuffered:
+    with ``stream_results`` SQLAlchemy's own buffer would hold rows back from the cursor."""
+    cursor = conn.execute(query).cursor
+    while chunk := cursor.fetchmany(CHUNK_ROWS):
+        yield chunk
 
 
 def coalesced(ranges: list[DayRange]) -> list[DayRange]:

@@ -8,10 +8,9 @@ follows the table as ``shared.analytics.followed`` describes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,12 +18,10 @@ from sqlalchemy import Connection, literal, select, type_coerce
 from sqlalchemy.types import NullType
 
 from shared.analytics.calendar import first_of_month, month_end
-from shared.analytics.followed import Codes, DayRange, Followed
+from shared.analytics.followed import SEPARATOR, Codes, DayRange, Followed, encoded, raw_chunks
 from shared.analytics.summary_tables import TABLES
 
 TABLE = TABLES["pair_region_month"]
-SEPARATOR = "\x1f"  # joins a pair's two SKUs in SQL (ASCII unit separator)
-CHUNK_ROWS = 16_384
 
 
 def month_number(value: date | str) -> int:
@@ -71,10 +68,7 @@ class PairFrame:
         hi = np.searchsorted(self.rows.month, month_number(last), "right")
         pair, transactions = self.rows.pair[lo:hi], self.rows.transactions[lo:hi]
         if regions is not None:
-            allowed = np.zeros(self.region_count, bool)
-            codes = (self.regions.find(r) for r in regions)
-            allowed[[c for c in codes if c is not None and c < self.region_count]] = True
-            inside = allowed[self.rows.region[lo:hi]]
+            inside = self.regions.mask(regions, self.region_count)[self.rows.region[lo:hi]]
             pair, transactions = pair[inside], transactions[inside]
         totals = np.bincount(pair, weights=transactions, minlength=self.pair_count).astype(np.int64)
         found = np.flatnonzero(totals)
@@ -114,22 +108,16 @@ def _read(conn: Connection, months: DayRange | None, regions: Codes, pairs: Code
     if months is not None:
         query = query.where(c.month >= months[0], c.month <= months[1])
     parts: list[tuple[np.ndarray, ...]] = [tuple(np.empty(0, np.int64) for _ in range(4))]
-    cursor = conn.execute(query).cursor  # unbuffered: no stream_results, whose buffer would hold rows
-    while chunk := cursor.fetchmany(CHUNK_ROWS):
+    for chunk in raw_chunks(conn, query):
         month, region, pair, transactions = zip(*chunk, strict=True)
         parts.append(
             (
-                _encoded(month, month_number),
-                _encoded(region, regions.code),
-                _encoded(pair, lambda joined: pairs.code(tuple(joined.split(SEPARATOR)))),
+                encoded(month, month_number),
+                encoded(region, regions.code),
+                encoded(pair, lambda joined: pairs.code(tuple(joined.split(SEPARATOR)))),
                 np.asarray(transactions, np.int64),
             )
         )
     month_, region_, pair_, transactions_ = (np.concatenate(column) for column in zip(*parts, strict=True))
     order = np.argsort(month_, kind="stable")
     return Rows(month_[order], region_[order], pair_[order], transactions_[order])
-
-
-def _encoded(values: tuple[Any, ...], code: Callable[[Any], int]) -> np.ndarray:
-    positions, uniques = pd.factorize(pd.Series(values, dtype=object))
-    return np.array([code(u) for u in uniques], dtype=np.int64)[positions]

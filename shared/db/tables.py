@@ -168,7 +168,7 @@ summary_refresh_pending = Table(
 )
 
 # Every change to a summary table that a process keeps a copy of in memory
-# (``shared.analytics.customer_frame``): the days it touched (NULL: all of them), written in the
+# (``shared.analytics.followed``): the days it touched (NULL: all of them), written in the
 # changing transaction. Writers hold the database's writer lock, so versions follow commit order;
 # ``stamp`` tells one database's history from another's at the same URL.
 summary_change = Table(
