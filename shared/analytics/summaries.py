@@ -26,9 +26,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    ColumnElement,
     Connection,
-    Date,
     Dialect,
     Engine,
     Executable,
@@ -39,7 +37,6 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    literal,
     literal_column,
     select,
     text,
@@ -79,24 +76,22 @@ def _recompute(conn: Connection, spec: SummarySpec, scope: Scope | None) -> None
     grouped = _source(spec, scope).grouped(spec.dims, spec.measures, scope)
     conn.execute(table.insert().from_select([*spec.dims, *spec.measures], grouped))
     if spec.in_memory:
-        first, last = (None, None) if scope is None else (scope.date_from, scope.date_to)
-        _record_change(conn, spec, literal(first, Date), literal(last, Date))
+        days = (None, None) if scope is None else (scope.date_from, scope.date_to)
+        _record_changes(conn, [spec], *days)
 
 
-def _record_change(
-    conn: Connection,
-    spec: SummarySpec,
-    first: ColumnElement[Any],
-    last: ColumnElement[Any],
-    where: ColumnElement[bool] | None = None,
-) -> None:
-    """Note in ``summary_change`` that this transaction changed the rows of ``spec`` from day
-    ``first`` to ``last`` (NULLs: every day), and forget all but the latest changes."""
-    changed = select(literal(spec.name), literal(uuid.uuid4().hex), first, last)
-    if where is not None:
-        changed = changed.where(where)
-    columns = ["table_name", "stamp", "date_from", "date_to"]
-    conn.execute(summary_change.insert().from_select(columns, changed))
+def _record_changes(conn: Connection, specs: list[SummarySpec], first: Any, last: Any) -> None:
+    """Note in ``summary_change`` that this transaction changed the rows of ``specs`` from day
+    ``first`` to ``last`` (None: every day), and forget all but the latest changes."""
+    if not specs:
+        return
+    conn.execute(
+        summary_change.insert(),
+        [
+            {"table_name": spec.name, "stamp": uuid.uuid4().hex, "date_from": first, "date_to": last}
+            for spec in specs
+        ],
+    )
     newest = select(func.max(summary_change.c.version)).scalar_subquery()
     conn.execute(delete(summary_change).where(summary_change.c.version <= newest - CHANGES_KEPT))
 
@@ -115,10 +110,11 @@ def add_new_lines(conn: Connection, batch_id: str) -> None:
         conn.execute(addition.fill, {"batch_id": batch_id} if addition.from_facts else {})
     for addition in additions:
         conn.execute(addition.merge)
-    for spec in SPECS:
-        if spec.in_memory:
-            days = fact.c.local_date
-            _record_change(conn, spec, func.min(days), func.max(days), fact.c.batch_id == batch_id)
+    days = fact.c.local_date
+    first, last = conn.execute(
+        select(func.min(days), func.max(days)).where(fact.c.batch_id == batch_id)
+    ).one()
+    _record_changes(conn, [spec for spec in SPECS if spec.in_memory], first, last)
     # on an error the load rolls back, which takes the temporary tables with it (DDL is
     # transactional in SQLite, PostgreSQL and SQL Server)
     for addition in reversed(additions):
