@@ -180,6 +180,10 @@ SPECS: tuple[SummarySpec, ...] = (
     SummarySpec(
         "sum_store_month_category", ("month", "store_id", "category"), source="sum_store_day_category"
     ),
+    # a store's SKUs and brands: by day they would be nearly as many rows as the fact table, so
+    # these months are grouped from it directly (a range's ragged days read the store's fact lines)
+    SummarySpec("sum_store_month_sku", ("month", "store_id", "sku", "brand", "category")),  # 910k
+    SummarySpec("sum_store_month_brand", ("month", "store_id", "brand")),  # 600k
     SummarySpec("sum_region_month", ("month", "region"), source="sum_region_day"),
     SummarySpec(
         "sum_region_month_category", ("month", "region", "category"), source="sum_region_day_category"

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Table, inspect
+from sqlalchemy import Table, inspect, select
 from sqlalchemy.exc import OperationalError
 
 from shared.db import tables
@@ -101,3 +101,29 @@ def test_downgrade_to_base_and_up_again(sql_url: str) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate(engine)
     assert _schema_drift(sql_url) == []
+
+
+def test_store_month_summaries_are_filled_from_facts_already_loaded(sql_url: str) -> None:
+    """0005 adds summaries to a database that may hold years of lines: it groups them from the
+    fact table, so the new tables agree with it from the start (no drift, not merely empty)."""
+    from datetime import date
+
+    from shared.analytics import summaries
+    from shared.analytics.summary_tables import SPECS_BY_NAME
+    from tests.analytics import fact_rows
+
+    engine = get_engine(sql_url)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004_summary_change")  # the fixture's database is at head
+    stores, products = fact_rows.dimensions(4, 12, seed=3)
+    fact_rows.load_dimensions(engine, stores, products)
+    fact_rows.load_lines(engine, fact_rows.lines(stores, products, date(2025, 1, 20), 45, 6, seed=3))
+    migrate(engine)
+    report = summaries.drift(engine)
+    for name in ("sum_store_month_sku", "sum_store_month_brand"):
+        assert name not in report, report.get(name)
+        with engine.connect() as conn:
+            months = conn.scalars(select(SPECS_BY_NAME[name].table.c.month).distinct()).all()
+        assert sorted(str(m) for m in months) == ["2025-01-01", "2025-02-01", "2025-03-01"]
