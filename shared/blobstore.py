@@ -390,4 +390,6 @@ def _create_store(url: str, connection_string: str) -> BlobStore:
         store = FolderBlobStore(unquote(parsed.path))
         store.ensure_containers()
         return store
-    raise ValueError(f"unsupported blob URL {url!r}: use file:///path or https://<account>.blob.core.windows.net")
+    raise ValueError(
+        f"unsupported blob URL {url!r}: use file:///path or https://<account>.blob.core.windows.net"
+    )

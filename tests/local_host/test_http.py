@@ -221,7 +221,9 @@ def test_real_app_serves_health_and_dashboard(local_host_factory) -> None:
 
 def test_real_app_health_is_503_naming_the_dependency_that_is_down(local_host_factory) -> None:
     """SQL pointed at a port where nothing listens: health answers 503 and says which check failed."""
-    host = local_host_factory(env={"SCOUT_SQL_URL": "postgresql+psycopg://scout@127.0.0.1:9/scout?connect_timeout=2"})
+    host = local_host_factory(
+        env={"SCOUT_SQL_URL": "postgresql+psycopg://scout@127.0.0.1:9/scout?connect_timeout=2"}
+    )
     with host.client() as client:
         health = client.get("/api/health")
     body = health.json()
